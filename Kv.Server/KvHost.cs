@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+using Kv.Core.Buckets;
+using Kv.Server.Tcp;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kv.Server;
+
+/// <summary>The composition root: builds and runs the node's host from the command line.</summary>
+internal static class KvHost
+{
+    private static readonly Dictionary<string, string> s_switches = new(StringComparer.Ordinal)
+    {
+        ["--port"] = nameof(KvServerOptions.Port),
+        ["--bind"] = nameof(KvServerOptions.Bind),
+        ["--max-line-length"] = nameof(KvServerOptions.MaxLineLength),
+    };
+
+    /// <summary>Runs the node until Ctrl+C or SIGTERM; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Configuration.AddCommandLine(args, s_switches);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+
+        // The host logs a failed start with a stack trace; RunAsync reports it below in one line
+        // (expected failures) or with the exception (anything else).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Services.AddKvServer(builder.Configuration);
+
+        using var host = builder.Build();
+        try
+        {
+            await host.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync($"kv: {string.Join(" ", ex.Failures)}");
+            return 2;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            await Console.Error.WriteLineAsync($"kv: the TCP port is already in use ({ex.Message}); pick another with --port.");
+            return 2;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"kv: failed: {ex}");
+            return 1;
+        }
+    }
+
+    /// <summary>Registers the bucket registry and the TCP text server, bound to <paramref name="configuration"/>.</summary>
+    public static IServiceCollection AddKvServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<KvServerOptions>()
+            .Bind(configuration)
+            .Validate(o => o.Port is >= 0 and <= 65535, "--port must be a TCP port, 0 to 65535.")
+            .Validate(o => System.Net.IPAddress.TryParse(o.Bind, out _), "--bind must be an IP address, such as 0.0.0.0 or 127.0.0.1.")
+            .Validate(o => o.MaxLineLength >= 16, "--max-line-length must be at least 16 bytes.")
+            .ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<BucketRegistry>();
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<KvTcpServer>();
+        services.AddHostedService(provider => provider.GetRequiredService<KvTcpServer>());
+        return services;
+    }
+}

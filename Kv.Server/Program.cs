@@ -1,0 +1,3 @@
+using Kv.Server;
+
+return await KvHost.RunAsync(args);

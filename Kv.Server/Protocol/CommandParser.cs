@@ -1,0 +1,91 @@
+using System.Text.Unicode;
+
+namespace Kv.Server.Protocol;
+
+/// <summary>
+/// Turns a request line into a <see cref="Command"/>: pure, no IO, no allocation.
+/// </summary>
+/// <remarks>
+/// Words are separated by any run of ASCII white space (space, tab, CR, VT, FF); leading and
+/// trailing white space is ignored. Verbs are case-sensitive. A line is rejected (the caller
+/// answers <c>UNKNOWN COMMAND</c>) when it is empty, its verb is unknown, it has too few or too
+/// many words for its verb, or it is not valid UTF-8.
+/// </remarks>
+internal static class CommandParser
+{
+    private const int MaxWords = 4;
+
+    /// <summary>Parses <paramref name="line"/> (without its <c>\n</c>).</summary>
+    /// <returns><see langword="true"/> with the command, or <see langword="false"/> for an unknown command.</returns>
+    public static bool TryParse(ReadOnlySpan<byte> line, out Command command)
+    {
+        command = default;
+        if (!Utf8.IsValid(line))
+        {
+            return false;
+        }
+
+        Span<Range> words = stackalloc Range[MaxWords + 1];
+        var count = SplitWords(line, words);
+        if (count == 0 || count > MaxWords)
+        {
+            return false;
+        }
+
+        var verb = line[words[0]];
+        if (verb.SequenceEqual("GET"u8) && count == 3)
+        {
+            command = new Command(CommandKind.Get, line[words[1]], line[words[2]], default);
+        }
+        else if (verb.SequenceEqual("PUT"u8) && count == 4)
+        {
+            command = new Command(CommandKind.Put, line[words[1]], line[words[2]], line[words[3]]);
+        }
+        else if (verb.SequenceEqual("CREATE"u8) && count == 2)
+        {
+            command = new Command(CommandKind.Create, line[words[1]], default, default);
+        }
+        else if (verb.SequenceEqual("DELETE"u8) && count == 3)
+        {
+            command = new Command(CommandKind.Delete, line[words[1]], line[words[2]], default);
+        }
+        else
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Fills <paramref name="words"/> with the ranges of the line's words; stops one past its capacity.</summary>
+    /// <returns>The number of words found, at most <c>words.Length</c>.</returns>
+    private static int SplitWords(ReadOnlySpan<byte> line, Span<Range> words)
+    {
+        var count = 0;
+        var i = 0;
+        while (count < words.Length)
+        {
+            while (i < line.Length && IsWhiteSpace(line[i]))
+            {
+                i++;
+            }
+
+            if (i == line.Length)
+            {
+                break;
+            }
+
+            var start = i;
+            while (i < line.Length && !IsWhiteSpace(line[i]))
+            {
+                i++;
+            }
+
+            words[count++] = start..i;
+        }
+
+        return count;
+    }
+
+    private static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or 0x0B or 0x0C;
+}

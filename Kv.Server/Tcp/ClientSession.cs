@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Kv.Server.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Server.Tcp;
+
+/// <summary>
+/// One client connection: a single async loop that reads request lines, answers them in order and
+/// flushes once per received batch, so pipelined requests cost one write.
+/// </summary>
+/// <remarks>
+/// Lines are parsed in place on the receive buffer. A trailing partial line left when the client
+/// disconnects is dropped without effect. A line over the limit is answered <c>ERROR</c> and ends
+/// the connection. Nothing a client sends can end the server.
+/// </remarks>
+internal sealed class ClientSession(
+    Socket socket,
+    CommandRunner runner,
+    int maxLineLength,
+    ServerMetrics metrics,
+    ILogger logger)
+{
+    private const int StackLineBytes = 512;
+
+    // Both pipes leave the stream open: the session disposes it once both are complete, so that the
+    // writer's last flush never meets a stream the reader has already closed.
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 2048, leaveOpen: true);
+    private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
+
+    private readonly EndPoint? _remote = socket.RemoteEndPoint;
+
+    /// <summary>Serves the client until it disconnects, misbehaves beyond repair or the server stops.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        metrics.Connected();
+        ServerLog.ClientConnected(logger, _remote);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var input = PipeReader.Create(stream, s_readerOptions);
+        var output = PipeWriter.Create(stream, s_writerOptions);
+        var reason = "closed by the client";
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(stopping);
+                var buffer = result.Buffer;
+                var status = AnswerLines(ref buffer, output);
+                input.AdvanceTo(buffer.Start, buffer.End);
+
+                if (status == LineStatus.TooLong)
+                {
+                    output.Write(Replies.Error);
+                    await output.FlushAsync(stopping);
+                    ServerLog.LineTooLong(logger, _remote, maxLineLength);
+                    reason = "line too long";
+                    return;
+                }
+
+                if (output.UnflushedBytes > 0 && (await output.FlushAsync(stopping)).IsCompleted)
+                {
+                    return;
+                }
+
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            reason = "server stopping";
+        }
+        catch (IOException ex)
+        {
+            reason = ex.InnerException?.Message ?? ex.Message;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            reason = "failed";
+            ServerLog.SessionFailed(logger, _remote, ex);
+        }
+        finally
+        {
+            await input.CompleteAsync();
+            try
+            {
+                await output.CompleteAsync();
+            }
+            catch (IOException)
+            {
+                // The client is gone; the replies it did not read go with it.
+            }
+
+            await stream.DisposeAsync();
+            metrics.Disconnected();
+            ServerLog.ClientDisconnected(logger, _remote, reason);
+        }
+    }
+
+    /// <summary>Answers every whole line in <paramref name="buffer"/> and leaves the rest in it.</summary>
+    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output)
+    {
+        var answered = 0;
+        LineStatus status;
+        while ((status = LineReader.TryReadLine(ref buffer, maxLineLength, out var line)) == LineStatus.Line)
+        {
+            Answer(line, output);
+            answered++;
+        }
+
+        metrics.Answered(answered);
+        return status;
+    }
+
+    private void Answer(in ReadOnlySequence<byte> line, PipeWriter output)
+    {
+        if (line.IsSingleSegment)
+        {
+            Answer(line.FirstSpan, output);
+            return;
+        }
+
+        var length = (int)line.Length;
+        byte[]? rented = null;
+        var copy = length <= StackLineBytes ? stackalloc byte[StackLineBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            line.CopyTo(copy);
+            Answer(copy[..length], output);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private void Answer(ReadOnlySpan<byte> line, PipeWriter output)
+    {
+        if (!CommandParser.TryParse(line, out var command))
+        {
+            metrics.Rejected();
+            output.Write(Replies.UnknownCommand);
+            return;
+        }
+
+        try
+        {
+            runner.Run(command, output);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            metrics.Rejected();
+            ServerLog.CommandFailed(logger, _remote, ex);
+            output.Write(Replies.Error);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+
+namespace Kv.Tests.Support;
+
+/// <summary>
+/// A real <c>Kv.Server</c> process started from the test's output folder, with its output captured
+/// line by line so that a test can wait for a line with a deadline instead of sleeping.
+/// </summary>
+internal sealed partial class NodeProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(20);
+
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _seen = [];
+
+    private NodeProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    /// <summary>Every output line read so far (stdout and stderr), for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_seen)
+            {
+                return string.Join('\n', _seen);
+            }
+        }
+    }
+
+    public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var node = new NodeProcess(process);
+        process.OutputDataReceived += (_, e) => node.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => node.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    /// <summary>Waits for an output line matching <paramref name="pattern"/> and returns its match.</summary>
+    public async Task<Match> WaitForLineAsync(Regex pattern)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(s_deadline);
+        try
+        {
+            await foreach (var line in _lines.Reader.ReadAllAsync(timeout.Token))
+            {
+                var match = pattern.Match(line);
+                if (match.Success)
+                {
+                    return match;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+        }
+
+        throw new TimeoutException($"No line matched {pattern} within {s_deadline}. Output:\n{Output}");
+    }
+
+    /// <summary>Waits for the line that says where the TCP server listens and returns its port.</summary>
+    public async Task<int> WaitForListeningPortAsync() =>
+        int.Parse((await WaitForLineAsync(ListeningLine())).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Sends SIGTERM, as a service manager or <c>kill</c> does.</summary>
+    public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+
+    /// <summary>Waits for the process to exit within <paramref name="limit"/>; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit)
+    {
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(limit, TestContext.Current.CancellationToken);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_seen)
+        {
+            _seen.Add(line);
+        }
+
+        _lines.Writer.TryWrite(line);
+    }
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"kv listening on .*:(?<port>\d+)$")]
+    private static partial Regex ListeningLine();
+}
