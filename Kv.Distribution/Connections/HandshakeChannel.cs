@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using MessagePack;
+
+namespace Kv.Distribution.Connections;
+
+/// <summary>Writes one handshake message's MessagePack body.</summary>
+internal delegate void MessageWriter(ref MessagePackWriter writer);
+
+/// <summary>
+/// Handshake messages on a fresh connection: <c>[2-byte big-endian length][MessagePack array]</c>,
+/// at most <see cref="MaxMessageLength"/> bytes, each read or write under its own deadline.
+/// </summary>
+internal sealed class HandshakeChannel(Stream stream, TimeSpan stepTimeout)
+{
+    /// <summary>The largest handshake message accepted.</summary>
+    public const int MaxMessageLength = 1024;
+
+    /// <summary>Writes one message built by <paramref name="write"/>.</summary>
+    public async Task SendAsync(HandshakeStep step, MessageWriter write, CancellationToken cancellationToken)
+    {
+        var body = new ArrayBufferWriter<byte>(128);
+        body.Write(stackalloc byte[2]);
+        var writer = new MessagePackWriter(body);
+        write(ref writer);
+        writer.Flush();
+        var bytes = body.WrittenMemory.ToArray();
+        BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)(bytes.Length - 2));
+        await RunStepAsync(step, token => stream.WriteAsync(bytes, token).AsTask(), cancellationToken);
+    }
+
+    /// <summary>Reads one message; its body is returned for the caller to decode.</summary>
+    public async Task<byte[]> ReceiveAsync(HandshakeStep step, CancellationToken cancellationToken)
+    {
+        var prefix = new byte[2];
+        byte[] body = [];
+        await RunStepAsync(step, async token =>
+        {
+            await ReadExactlyAsync(step, prefix, token);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
+            if (length is 0 or > MaxMessageLength)
+            {
+                throw new HandshakeException(step, HandshakeFailure.ProtocolError, $"a handshake message of {length} bytes (the limit is {MaxMessageLength})");
+            }
+
+            body = new byte[length];
+            await ReadExactlyAsync(step, body, token);
+        }, cancellationToken);
+        return body;
+    }
+
+    private async Task ReadExactlyAsync(HandshakeStep step, byte[] buffer, CancellationToken token)
+    {
+        try
+        {
+            await stream.ReadExactlyAsync(buffer, token);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new HandshakeException(step, HandshakeFailure.Closed, "the peer closed the connection", ex);
+        }
+    }
+
+    private async Task RunStepAsync(HandshakeStep step, Func<CancellationToken, Task> io, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(stepTimeout);
+        try
+        {
+            await io(deadline.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HandshakeException(step, HandshakeFailure.Timeout, $"no answer within {stepTimeout.TotalMilliseconds:0} ms", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new HandshakeException(step, HandshakeFailure.Closed, ex.InnerException?.Message ?? ex.Message, ex);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.Rpc;
+using Kv.Distribution.Terms;
+using Kv.Distribution.Wire;
+using MessagePack;
+
+namespace Kv.Distribution.Connections;
+
+/// <summary>
+/// One link to a peer node, after the handshake: a read loop that turns frames into deliveries and
+/// a <see cref="FrameOutbox"/> that batches frames into socket writes. The link dies once: the first
+/// reason to close it wins, pending calls fail at once with <see cref="RpcFailure.NoConnection"/>,
+/// and the node hears of it exactly once.
+/// </summary>
+internal sealed class NodeConnection : IDisposable
+{
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true);
+
+    private readonly Node _node;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly FrameOutbox _outbox;
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<object?>> _pendingCalls = new();
+    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextCallId;
+    private long _lastRead = Environment.TickCount64;
+    private int _closing;
+
+    public NodeConnection(Node node, Socket socket, NetworkStream stream, HandshakeResult peer, bool outbound)
+    {
+        _node = node;
+        _socket = socket;
+        _stream = stream;
+        Peer = peer.Peer;
+        PeerCreation = peer.Creation;
+        PeerHidden = peer.Hidden;
+        Outbound = outbound;
+        _outbox = new FrameOutbox(socket, node.Terms, node.Options.MaxFrameLength, node.Metrics, ex => Close($"send failed: {ex.Message}"));
+    }
+
+    public NodeName Peer { get; }
+
+    public uint PeerCreation { get; }
+
+    public bool PeerHidden { get; }
+
+    public bool Outbound { get; }
+
+    /// <summary>Completes with the reason once the link is down.</summary>
+    public Task<string> Closed => _closed.Task;
+
+    public bool IsClosed => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Starts the read loop.</summary>
+    public void Start() => _ = ReadLoopAsync();
+
+    /// <summary>Queues a control message; <see langword="false"/> when the link is down.</summary>
+    public bool Send<T>(in T content)
+        where T : struct, IFrameContent => _outbox.Send(content);
+
+    /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply.</summary>
+    public async Task<object?> CallAsync(string module, string function, object?[] args, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var callId = (ulong)Interlocked.Increment(ref _nextCallId);
+        var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingCalls[callId] = reply;
+        if (IsClosed)
+        {
+            _pendingCalls.TryRemove(callId, out _);
+            throw NoConnection(_closed.Task.IsCompleted ? _closed.Task.Result : "closing");
+        }
+
+        try
+        {
+            if (!_outbox.Send(new RpcCallFrame(callId, module, function, args)))
+            {
+                throw NoConnection("closing");
+            }
+        }
+        catch
+        {
+            _pendingCalls.TryRemove(callId, out _);
+            throw;
+        }
+
+        _node.Metrics.CallSent();
+        try
+        {
+            return await reply.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            // Abandon the call, unless its reply raced in: then it is the answer.
+            if (!_pendingCalls.TryRemove(callId, out _))
+            {
+                return await reply.Task;
+            }
+
+            _node.Metrics.Error("rpc_timeout");
+            throw new RpcException(RpcFailure.Timeout, Peer.ToString(), $"{module}.{function} on {Peer} did not answer within {timeout.TotalMilliseconds:0} ms; it may or may not have run.", innerException: ex);
+        }
+        catch (OperationCanceledException)
+        {
+            _pendingCalls.TryRemove(callId, out _);
+            throw;
+        }
+    }
+
+    /// <summary>Sends a tick when nothing was written lately; closes the link when nothing was read for the tick time.</summary>
+    public void CheckTicks(long now, long tickTimeMs)
+    {
+        var silent = now - Volatile.Read(ref _lastRead);
+        if (silent >= tickTimeMs)
+        {
+            DistributionLog.TickTimeout(_node.Logger, Peer.ToString(), silent, tickTimeMs);
+            _node.Metrics.Error("tick_timeout");
+            Close($"no frame for {silent} ms (tick time {tickTimeMs} ms)");
+            return;
+        }
+
+        if (now - _outbox.LastWrite >= tickTimeMs / 4)
+        {
+            _outbox.SendTick();
+        }
+    }
+
+    /// <summary>Closes the link for <paramref name="reason"/>; only the first call has an effect.</summary>
+    public void Close(string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+
+        _outbox.Dispose();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer.
+        }
+
+        _socket.Dispose();
+        foreach (var callId in _pendingCalls.Keys)
+        {
+            if (_pendingCalls.TryRemove(callId, out var pending))
+            {
+                pending.TrySetException(NoConnection(reason));
+            }
+        }
+
+        _closed.TrySetResult(reason);
+        _node.OnConnectionClosed(this, reason);
+    }
+
+    /// <summary>Closes the link, as <see cref="Close"/> does.</summary>
+    public void Dispose() => Close("disposed");
+
+    private RpcException NoConnection(string reason) =>
+        new(RpcFailure.NoConnection, Peer.ToString(), $"The link to {Peer} is down ({reason}); the call may or may not have run.");
+
+    private async Task ReadLoopAsync()
+    {
+        var input = PipeReader.Create(_stream, s_readerOptions);
+        var reason = "closed by the peer";
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                var buffer = result.Buffer;
+                var received = buffer.Length;
+                var frames = ReadFrames(ref buffer);
+                _node.Metrics.Received(frames, received - buffer.Length);
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        reason = $"closed by the peer in the middle of a frame ({buffer.Length} bytes of it received)";
+                    }
+
+                    return;
+                }
+            }
+        }
+        catch (ProtocolViolationException ex)
+        {
+            reason = "protocol violation: " + ex.Message;
+            _node.Metrics.Error("protocol");
+            DistributionLog.ProtocolViolation(_node.Logger, Peer.ToString(), ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            reason = ex.InnerException?.Message ?? ex.Message;
+        }
+        finally
+        {
+            await input.CompleteAsync();
+            Close(reason);
+        }
+    }
+
+    private int ReadFrames(ref ReadOnlySequence<byte> buffer)
+    {
+        var frames = 0;
+        while (true)
+        {
+            switch (FrameReader.TryRead(ref buffer, _node.Options.MaxFrameLength, out var body, out var length))
+            {
+                case FrameStatus.NeedMoreData:
+                    return frames;
+                case FrameStatus.TooLarge:
+                    throw new ProtocolViolationException($"a frame of {length} bytes is over the maximum of {_node.Options.MaxFrameLength}");
+            }
+
+            frames++;
+            Volatile.Write(ref _lastRead, Environment.TickCount64);
+            if (!body.IsEmpty)
+            {
+                Dispatch(body);
+            }
+        }
+    }
+
+    private void Dispatch(ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            var reader = new MessagePackReader(body);
+            var fields = reader.ReadArrayHeader();
+            var tag = (ControlTag)reader.ReadByte();
+            switch (tag)
+            {
+                case ControlTag.RpcCall when fields == 5:
+                    var callId = reader.ReadUInt64();
+                    var module = reader.ReadString() ?? string.Empty;
+                    var function = reader.ReadString() ?? string.Empty;
+                    var args = _node.Terms.ReadArray(ref reader);
+                    _node.ServeCall(this, callId, module, function, args);
+                    break;
+                case ControlTag.RpcReply when fields == 4:
+                    CompleteCall(ref reader);
+                    break;
+                case ControlTag.Peers when fields == 2:
+                    var count = reader.ReadArrayHeader();
+                    var peers = new string[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        peers[i] = reader.ReadString() ?? string.Empty;
+                    }
+
+                    _node.OnPeersAnnounced(this, peers);
+                    break;
+                default:
+                    throw new ProtocolViolationException($"unknown control message {(byte)tag} with {fields} fields");
+            }
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or TermException or EndOfStreamException or OverflowException or InvalidOperationException)
+        {
+            throw new ProtocolViolationException($"a malformed frame ({ex.Message})", ex);
+        }
+    }
+
+    private void CompleteCall(ref MessagePackReader reader)
+    {
+        var callId = reader.ReadUInt64();
+        var outcome = (RpcOutcome)reader.ReadByte();
+        var payload = _node.Terms.Read(ref reader);
+        if (!_pendingCalls.TryRemove(callId, out var pending))
+        {
+            return; // The caller gave up (timeout) before the reply came.
+        }
+
+        switch (outcome)
+        {
+            case RpcOutcome.Value:
+                pending.TrySetResult(payload);
+                break;
+            case RpcOutcome.Exception when payload is object?[] { Length: 2 } error:
+                pending.TrySetException(new RpcException(RpcFailure.Exception, Peer.ToString(), $"{error[1]} (raised by {error[0]} on {Peer})", error[0] as string));
+                break;
+            case RpcOutcome.Undefined:
+                pending.TrySetException(new RpcException(RpcFailure.Undefined, Peer.ToString(), payload as string ?? "undefined function"));
+                break;
+            case RpcOutcome.BadArg:
+                pending.TrySetException(new RpcException(RpcFailure.BadArg, Peer.ToString(), payload as string ?? "bad argument"));
+                break;
+            default:
+                pending.TrySetException(new RpcException(RpcFailure.Exception, Peer.ToString(), $"an rpc reply with unknown outcome {(byte)outcome}"));
+                break;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using Kv.Distribution.Connections;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.Rpc;
+using Kv.Distribution.Terms;
+using Kv.Distribution.Wire;
+
+namespace Kv.Distribution;
+
+/// <summary>Remote calls by module, function and arguments (Erlang's <c>:erpc.call</c>).</summary>
+public sealed partial class Node
+{
+    /// <summary>
+    /// Runs <paramref name="module"/>.<paramref name="function"/>(<paramref name="args"/>) on
+    /// <paramref name="node"/> and returns its value. The callee runs it in its own work item, off
+    /// the link; a call to this node itself runs directly.
+    /// </summary>
+    /// <param name="node">Where to run it.</param>
+    /// <param name="module">The exported module, such as <c>Kernel</c>.</param>
+    /// <param name="function">The exported function, such as <c>Node</c>.</param>
+    /// <param name="args">The arguments: terms that can cross the wire.</param>
+    /// <param name="timeout">How long to wait for the reply; <see cref="NodeOptions.CallTimeout"/> when omitted.</param>
+    /// <param name="cancellationToken">Abandons the wait (the call may still run).</param>
+    /// <exception cref="RpcException">
+    /// <see cref="RpcFailure.Exception"/> when the function threw (remote type, message and node),
+    /// <see cref="RpcFailure.Undefined"/> when the node does not export it, <see cref="RpcFailure.BadArg"/>
+    /// when the arguments do not fit, <see cref="RpcFailure.Timeout"/> and
+    /// <see cref="RpcFailure.NoConnection"/> when no reply came (the function may or may not have run).
+    /// </exception>
+    public async Task<object?> CallAsync(NodeName node, string module, string function, object?[] args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (node == Name)
+        {
+            return await CallLocalAsync(module, function, args);
+        }
+
+        var connection = await GetConnectionAsync(node, cancellationToken);
+        return await connection.CallAsync(module, function, args, timeout ?? Options.CallTimeout, cancellationToken);
+    }
+
+    private async Task<object?> CallLocalAsync(string module, string function, object?[] args)
+    {
+        if (!Functions.TryGet(module, function, out var exported))
+        {
+            throw new RpcException(RpcFailure.Undefined, Name.ToString(), Undefined(module, function));
+        }
+
+        try
+        {
+            return await exported.InvokeAsync(args);
+        }
+        catch (BadArgumentException ex)
+        {
+            throw new RpcException(RpcFailure.BadArg, Name.ToString(), ex.Message, innerException: ex);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw new RpcException(RpcFailure.Exception, Name.ToString(), $"{ex.Message} (raised by {ex.GetType().FullName} on {Name})", ex.GetType().FullName, ex);
+        }
+    }
+
+    /// <summary>Serves a call from <paramref name="connection"/>'s peer in a work item of its own.</summary>
+    internal void ServeCall(NodeConnection connection, ulong callId, string module, string function, object?[] args)
+    {
+        Metrics.CallServed();
+        ThreadPool.UnsafeQueueUserWorkItem(new RpcInvocation(this, connection, callId, module, function, args), preferLocal: false);
+    }
+
+    private string Undefined(string module, string function) =>
+        $"{module}.{function} is undefined on {Name}: the node does not export it.";
+
+    /// <summary>One served call: runs the function and replies with its value or its failure.</summary>
+    private sealed class RpcInvocation(Node node, NodeConnection connection, ulong callId, string module, string function, object?[] args) : IThreadPoolWorkItem
+    {
+        public void Execute() => _ = RunAsync();
+
+        private async Task RunAsync()
+        {
+            if (!node.Functions.TryGet(module, function, out var exported))
+            {
+                DistributionLog.RpcUndefined(node.Logger, connection.Peer.ToString(), module, function);
+                Reply(RpcOutcome.Undefined, node.Undefined(module, function));
+                return;
+            }
+
+            try
+            {
+                var value = await exported.InvokeAsync(args);
+                Reply(RpcOutcome.Value, value);
+            }
+            catch (BadArgumentException ex)
+            {
+                Reply(RpcOutcome.BadArg, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                DistributionLog.RpcThrew(node.Logger, connection.Peer.ToString(), module, function, ex);
+                Reply(RpcOutcome.Exception, new object?[] { ex.GetType().FullName, ex.Message });
+            }
+        }
+
+        private void Reply(RpcOutcome outcome, object? payload)
+        {
+            try
+            {
+                connection.Send(new RpcReplyFrame(callId, outcome, payload));
+            }
+            catch (Exception ex) when (ex is TermException or FrameTooLargeException)
+            {
+                // The value cannot be sent: tell the caller why instead of leaving it to time out.
+                DistributionLog.RpcReplyFailed(node.Logger, connection.Peer.ToString(), module, function, ex);
+                connection.Send(new RpcReplyFrame(callId, RpcOutcome.Exception, new object?[] { ex.GetType().FullName, $"the result of {module}.{function} cannot be sent: {ex.Message}" }));
+            }
+        }
+    }
+}

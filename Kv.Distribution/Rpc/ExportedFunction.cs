@@ -1,0 +1,95 @@
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace Kv.Distribution.Rpc;
+
+/// <summary>
+/// One exported function: its name and a compiled invoker that converts the wire arguments to the
+/// method's parameters and awaits whatever it returns (a value, <see cref="Task"/>,
+/// <see cref="Task{T}"/>, <see cref="ValueTask"/> or <see cref="ValueTask{T}"/>).
+/// </summary>
+public sealed class ExportedFunction
+{
+    private static readonly MethodInfo s_convert = typeof(ArgumentConverter).GetMethod(nameof(ArgumentConverter.To))!;
+    private static readonly MethodInfo s_awaitTask = typeof(ExportedFunction).GetMethod(nameof(AwaitTask), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo s_awaitValueTask = typeof(ExportedFunction).GetMethod(nameof(AwaitValueTask), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private readonly Func<object?[], object?> _invoke;
+    private readonly Func<object, Task<object?>>? _await;
+
+    internal ExportedFunction(string module, string function, MethodInfo method, object? target)
+    {
+        Module = module;
+        Function = function;
+        var parameters = method.GetParameters();
+        Arity = parameters.Length;
+        _invoke = Compile(method, target, parameters);
+        _await = AwaiterFor(method.ReturnType);
+    }
+
+    /// <summary>The module name.</summary>
+    public string Module { get; }
+
+    /// <summary>The function name.</summary>
+    public string Function { get; }
+
+    /// <summary>How many arguments it takes.</summary>
+    public int Arity { get; }
+
+    /// <summary>Runs the function with <paramref name="args"/>.</summary>
+    /// <exception cref="BadArgumentException">The arguments do not fit (count or types).</exception>
+    public ValueTask<object?> InvokeAsync(object?[] args)
+    {
+        if (args.Length != Arity)
+        {
+            throw new BadArgumentException($"{Module}.{Function} takes {Arity} argument(s), got {args.Length}.");
+        }
+
+        var result = _invoke(args);
+        return _await is null || result is null ? ValueTask.FromResult(result) : new ValueTask<object?>(_await(result));
+    }
+
+    private static Func<object?[], object?> Compile(MethodInfo method, object? target, ParameterInfo[] parameters)
+    {
+        var args = Expression.Parameter(typeof(object?[]), "args");
+        var converted = parameters.Select((p, i) => (Expression)Expression.Call(
+            s_convert.MakeGenericMethod(p.ParameterType),
+            Expression.ArrayIndex(args, Expression.Constant(i)),
+            Expression.Constant(i)));
+        var instance = method.IsStatic ? null : Expression.Constant(target);
+        Expression call = Expression.Call(instance, method, converted);
+        call = method.ReturnType == typeof(void)
+            ? Expression.Block(call, Expression.Constant(null, typeof(object)))
+            : Expression.Convert(call, typeof(object));
+        return Expression.Lambda<Func<object?[], object?>>(call, args).Compile();
+    }
+
+    private static Func<object, Task<object?>>? AwaiterFor(Type returnType)
+    {
+        if (returnType == typeof(Task))
+        {
+            return static async task => { await (Task)task; return null; };
+        }
+
+        if (returnType == typeof(ValueTask))
+        {
+            return static async task => { await (ValueTask)task; return null; };
+        }
+
+        if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
+        {
+            return s_awaitTask.MakeGenericMethod(returnType.GetGenericArguments()).CreateDelegate<Func<object, Task<object?>>>();
+        }
+
+        if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(ValueTask<>))
+        {
+            return s_awaitValueTask.MakeGenericMethod(returnType.GetGenericArguments()).CreateDelegate<Func<object, Task<object?>>>();
+        }
+
+        return null;
+    }
+
+    private static async Task<object?> AwaitTask<T>(object task) => await (Task<T>)task;
+
+    private static async Task<object?> AwaitValueTask<T>(object task) => await (ValueTask<T>)task;
+}

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+
+namespace Kv.Distribution.Rpc;
+
+/// <summary>
+/// The functions this node exports: the only code another node can name in an rpc, a remote
+/// spawn or a remote task. Lookups take no lock.
+/// </summary>
+public sealed class FunctionRegistry
+{
+    private readonly ConcurrentDictionary<(string Module, string Function), ExportedFunction> _functions = new();
+
+    /// <summary>Exports every <see cref="ExportAttribute"/> static method of <typeparamref name="T"/>.</summary>
+    public void RegisterModule<T>() => RegisterModule(typeof(T));
+
+    /// <summary>Exports every <see cref="ExportAttribute"/> static method of <paramref name="type"/> (static classes cannot be type arguments).</summary>
+    public void RegisterModule(Type type) => RegisterMethods(type, target: null, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static);
+
+    /// <summary>Exports every <see cref="ExportAttribute"/> instance method of <paramref name="target"/>, bound to it.</summary>
+    public void RegisterModule(object target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        RegisterMethods(target.GetType(), target, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance);
+    }
+
+    /// <summary>Exports <paramref name="implementation"/> as <paramref name="module"/>.<paramref name="function"/>.</summary>
+    public void Register(string module, string function, Delegate implementation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(module);
+        ArgumentException.ThrowIfNullOrEmpty(function);
+        ArgumentNullException.ThrowIfNull(implementation);
+        _functions[(module, function)] = new ExportedFunction(module, function, implementation.Method, implementation.Target);
+    }
+
+    /// <summary>Finds an exported function.</summary>
+    /// <returns><see langword="false"/> when the node does not export it.</returns>
+    public bool TryGet(string module, string function, [NotNullWhen(true)] out ExportedFunction? exported) =>
+        _functions.TryGetValue((module, function), out exported);
+
+    /// <summary>Every exported function, as <c>Module.Function/arity</c>.</summary>
+    public IReadOnlyList<string> List() =>
+        [.. _functions.Values.Select(f => $"{f.Module}.{f.Function}/{f.Arity}").Order(StringComparer.Ordinal)];
+
+    private void RegisterMethods(Type type, object? target, BindingFlags flags)
+    {
+        var module = type.GetCustomAttribute<ExportModuleAttribute>()?.Name ?? type.Name;
+        var found = false;
+        foreach (var method in type.GetMethods(flags))
+        {
+            var export = method.GetCustomAttribute<ExportAttribute>();
+            if (export is null)
+            {
+                continue;
+            }
+
+            var function = export.Name ?? method.Name;
+            _functions[(module, function)] = new ExportedFunction(module, function, method, target);
+            found = true;
+        }
+
+        if (!found)
+        {
+            throw new ArgumentException($"{type} has no method marked [Export]; nothing would be exported.");
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using MessagePack;
+
+namespace Kv.Distribution.Terms;
+
+/// <summary>
+/// Writes and reads the terms that cross the wire: <see langword="null"/>, booleans, integers
+/// (read back as <see cref="long"/>, or <see cref="ulong"/> above its range), floating point
+/// numbers (read back as <see cref="double"/>), strings, byte arrays, arrays (read back as
+/// <c>object?[]</c>), maps (read back as <c>Dictionary&lt;object, object?&gt;</c>),
+/// <see cref="Atom"/>, <see cref="Pid"/>, <see cref="Ref"/>, and user types registered with
+/// <see cref="Register{T}"/>.
+/// </summary>
+/// <remarks>
+/// Nothing else is ever instantiated from the wire: there is no typeless or polymorphic
+/// deserialization. A registered user type is (de)serialized by MessagePack's standard resolver
+/// under <see cref="MessagePackSecurity.UntrustedData"/>. Nesting is limited to
+/// <see cref="MaxDepth"/> levels.
+/// </remarks>
+public sealed class TermCodec
+{
+    /// <summary>The deepest nesting of arrays and maps accepted.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly MessagePackSerializerOptions s_userTypeOptions =
+        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    private readonly ConcurrentDictionary<string, Type> _typesByName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Type, string> _namesByType = new();
+
+    /// <summary>
+    /// Allows <typeparamref name="T"/> to cross the wire under <paramref name="wireName"/>. The type
+    /// must be serializable by MessagePack's standard resolver (e.g. marked
+    /// <see cref="MessagePackObjectAttribute"/>). Both nodes must register it under the same name.
+    /// </summary>
+    public void Register<T>(string wireName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(wireName);
+        if (!_typesByName.TryAdd(wireName, typeof(T)) && _typesByName[wireName] != typeof(T))
+        {
+            throw new InvalidOperationException($"The wire name '{wireName}' is already registered for {_typesByName[wireName]}.");
+        }
+
+        _namesByType[typeof(T)] = wireName;
+    }
+
+    /// <summary>Writes <paramref name="value"/>.</summary>
+    /// <exception cref="TermException">The value (or a part of it) is of a type that cannot cross the wire.</exception>
+    public void Write(ref MessagePackWriter writer, object? value) => Write(ref writer, value, 0);
+
+    /// <summary>Writes <paramref name="values"/> as a MessagePack array.</summary>
+    public void WriteArray(ref MessagePackWriter writer, ReadOnlySpan<object?> values)
+    {
+        writer.WriteArrayHeader(values.Length);
+        foreach (var value in values)
+        {
+            Write(ref writer, value, 1);
+        }
+    }
+
+    /// <summary>Reads one term.</summary>
+    /// <exception cref="TermException">The bytes are not a well-formed term of the types listed above.</exception>
+    public object? Read(ref MessagePackReader reader) => Read(ref reader, 0);
+
+    /// <summary>Reads a MessagePack array of terms.</summary>
+    public object?[] ReadArray(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType != MessagePackType.Array)
+        {
+            throw new TermException($"Expected an array of terms, found {reader.NextMessagePackType}.");
+        }
+
+        return (object?[])Read(ref reader, 0)!;
+    }
+
+    private void Write(ref MessagePackWriter writer, object? value, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new TermException($"Terms nest deeper than {MaxDepth} levels.");
+        }
+
+        switch (value)
+        {
+            case null: writer.WriteNil(); break;
+            case bool b: writer.Write(b); break;
+            case string s: writer.Write(s); break;
+            case long l: writer.Write(l); break;
+            case int i: writer.Write(i); break;
+            case double d: writer.Write(d); break;
+            case byte[] bytes: writer.Write(bytes); break;
+            case Atom atom: WriteAtom(ref writer, atom); break;
+            case Pid pid: WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation); break;
+            case Ref reference: WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation); break;
+            case short s16: writer.Write(s16); break;
+            case byte u8: writer.Write(u8); break;
+            case sbyte s8: writer.Write(s8); break;
+            case ushort u16: writer.Write(u16); break;
+            case uint u32: writer.Write(u32); break;
+            case ulong u64: writer.Write(u64); break;
+            case float f: writer.Write(f); break;
+            case ReadOnlyMemory<byte> memory: writer.Write(memory.Span); break;
+            case IDictionary map: WriteMap(ref writer, map, depth); break;
+            case object?[] array: WriteList(ref writer, array, depth); break;
+            case IList list: WriteList(ref writer, list, depth); break;
+            default: WriteUserType(ref writer, value); break;
+        }
+    }
+
+    private static void WriteAtom(ref MessagePackWriter writer, Atom atom)
+    {
+        var name = atom.Name ?? string.Empty;
+        var length = System.Text.Encoding.UTF8.GetByteCount(name);
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(TermExtensions.Atom, length));
+        var span = writer.GetSpan(length);
+        System.Text.Encoding.UTF8.GetBytes(name, span);
+        writer.Advance(length);
+    }
+
+    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, string node, ulong id, uint creation)
+    {
+        var body = new ArrayBufferWriter<byte>(64);
+        var inner = new MessagePackWriter(body);
+        inner.WriteArrayHeader(3);
+        inner.Write(node);
+        inner.Write(id);
+        inner.Write(creation);
+        inner.Flush();
+        writer.WriteExtensionFormat(new ExtensionResult(code, new ReadOnlySequence<byte>(body.WrittenMemory)));
+    }
+
+    private void WriteList(ref MessagePackWriter writer, IList list, int depth)
+    {
+        writer.WriteArrayHeader(list.Count);
+        foreach (var item in list)
+        {
+            Write(ref writer, item, depth + 1);
+        }
+    }
+
+    private void WriteMap(ref MessagePackWriter writer, IDictionary map, int depth)
+    {
+        writer.WriteMapHeader(map.Count);
+        foreach (DictionaryEntry entry in map)
+        {
+            Write(ref writer, entry.Key, depth + 1);
+            Write(ref writer, entry.Value, depth + 1);
+        }
+    }
+
+    private void WriteUserType(ref MessagePackWriter writer, object value)
+    {
+        var type = value.GetType();
+        if (!_namesByType.TryGetValue(type, out var wireName))
+        {
+            throw new TermException($"A {type} cannot cross the wire: only plain data, atoms, pids, references and registered types can. Register it with TermCodec.Register<{type.Name}>(name) on both nodes.");
+        }
+
+        var body = new ArrayBufferWriter<byte>(128);
+        var inner = new MessagePackWriter(body);
+        inner.WriteArrayHeader(2);
+        inner.Write(wireName);
+        inner.Flush();
+        MessagePackSerializer.Serialize(type, body, value, s_userTypeOptions);
+        writer.WriteExtensionFormat(new ExtensionResult(TermExtensions.UserType, new ReadOnlySequence<byte>(body.WrittenMemory)));
+    }
+
+    private object? Read(ref MessagePackReader reader, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new TermException($"Terms nest deeper than {MaxDepth} levels.");
+        }
+
+        try
+        {
+            switch (reader.NextMessagePackType)
+            {
+                case MessagePackType.Nil:
+                    reader.ReadNil();
+                    return null;
+                case MessagePackType.Boolean:
+                    return reader.ReadBoolean();
+                case MessagePackType.Integer:
+                    return ReadInteger(ref reader);
+                case MessagePackType.Float:
+                    return reader.ReadDouble();
+                case MessagePackType.String:
+                    return reader.ReadString();
+                case MessagePackType.Binary:
+                    return reader.ReadBytes()!.Value.ToArray();
+                case MessagePackType.Array:
+                    return ReadList(ref reader, depth);
+                case MessagePackType.Map:
+                    return ReadMap(ref reader, depth);
+                case MessagePackType.Extension:
+                    return ReadExtension(ref reader);
+                default:
+                    throw new TermException($"Unexpected MessagePack type {reader.NextMessagePackType}.");
+            }
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            throw new TermException("Malformed term: " + ex.Message, ex);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new TermException("Truncated term.", ex);
+        }
+    }
+
+    private static object ReadInteger(ref MessagePackReader reader)
+    {
+        // Values above long.MaxValue exist only as uint64; everything else fits a long.
+        var copy = reader.CreatePeekReader();
+        var code = copy.NextCode;
+        return code == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
+    }
+
+    private object?[] ReadList(ref MessagePackReader reader, int depth)
+    {
+        var count = reader.ReadArrayHeader();
+        var items = count == 0 ? [] : new object?[count];
+        for (var i = 0; i < count; i++)
+        {
+            items[i] = Read(ref reader, depth + 1);
+        }
+
+        return items;
+    }
+
+    private Dictionary<object, object?> ReadMap(ref MessagePackReader reader, int depth)
+    {
+        var count = reader.ReadMapHeader();
+        var map = new Dictionary<object, object?>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var key = Read(ref reader, depth + 1) ?? throw new TermException("A map key cannot be nil.");
+            map[key] = Read(ref reader, depth + 1);
+        }
+
+        return map;
+    }
+
+    private object ReadExtension(ref MessagePackReader reader)
+    {
+        var header = reader.ReadExtensionFormatHeader();
+        var body = reader.ReadRaw(header.Length);
+        var inner = new MessagePackReader(body);
+        switch (header.TypeCode)
+        {
+            case TermExtensions.Atom:
+                return new Atom(System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, body));
+            case TermExtensions.Pid:
+                ReadIdentity(ref inner, out var pidNode, out var pidId, out var pidCreation);
+                return new Pid(pidNode, pidId, pidCreation);
+            case TermExtensions.Ref:
+                ReadIdentity(ref inner, out var refNode, out var refId, out var refCreation);
+                return new Ref(refNode, refId, refCreation);
+            case TermExtensions.UserType:
+                return ReadUserType(ref inner);
+            default:
+                throw new TermException($"Unknown extension type {header.TypeCode}.");
+        }
+    }
+
+    private static void ReadIdentity(ref MessagePackReader reader, out string node, out ulong id, out uint creation)
+    {
+        if (reader.ReadArrayHeader() != 3)
+        {
+            throw new TermException("A pid or reference must have three fields.");
+        }
+
+        node = reader.ReadString() ?? throw new TermException("A pid or reference needs a node.");
+        id = reader.ReadUInt64();
+        creation = reader.ReadUInt32();
+    }
+
+    private object ReadUserType(ref MessagePackReader reader)
+    {
+        if (reader.ReadArrayHeader() != 2)
+        {
+            throw new TermException("A user type must be [name, body].");
+        }
+
+        var wireName = reader.ReadString() ?? string.Empty;
+        if (!TryGetType(wireName, out var type))
+        {
+            throw new TermException($"The user type '{wireName}' is not registered on this node.");
+        }
+
+        var body = reader.Sequence.Slice(reader.Position);
+        return MessagePackSerializer.Deserialize(type, body, s_userTypeOptions)
+            ?? throw new TermException($"The user type '{wireName}' decoded to nothing.");
+    }
+
+    private bool TryGetType(string wireName, [NotNullWhen(true)] out Type? type) =>
+        _typesByName.TryGetValue(wireName, out type);
+}

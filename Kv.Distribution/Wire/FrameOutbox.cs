@@ -1,0 +1,171 @@
+using System.Net.Sockets;
+using Kv.Distribution.Terms;
+using MessagePack;
+
+namespace Kv.Distribution.Wire;
+
+/// <summary>
+/// The sending half of a link: frames are serialized straight into a pending buffer, and whoever
+/// finds no flush in progress becomes the flusher and writes the whole buffer with one send.
+/// </summary>
+/// <remarks>
+/// <para>This batches without timers: while one send is on its way, every frame queued behind it
+/// goes out in the next single send. With no send in progress, the caller's own thread writes its
+/// frame at once (a send to a socket with room completes synchronously), so a lone request pays no
+/// thread hop. Two buffers are swapped so that writers fill one while the other is sent.</para>
+/// <para>A send that fails hands its exception to the link's failure callback once; later frames
+/// are dropped, as the link is going down.</para>
+/// </remarks>
+internal sealed class FrameOutbox : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Socket _socket;
+    private readonly TermCodec _terms;
+    private readonly int _maxFrameLength;
+    private readonly Action<Exception> _onFailure;
+    private readonly DistributionMetrics _metrics;
+    private FrameBuffer _pending = new();
+    private FrameBuffer _sending = new();
+    private bool _flushing;
+    private bool _closed;
+
+    public FrameOutbox(Socket socket, TermCodec terms, int maxFrameLength, DistributionMetrics metrics, Action<Exception> onFailure)
+    {
+        _socket = socket;
+        _terms = terms;
+        _maxFrameLength = maxFrameLength;
+        _metrics = metrics;
+        _onFailure = onFailure;
+    }
+
+    /// <summary>When the last byte was handed to the socket (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastWrite { get; private set; } = Environment.TickCount64;
+
+    /// <summary>Queues <paramref name="content"/> as one frame and flushes unless a flush is under way.</summary>
+    /// <returns><see langword="false"/> when the link is closed and the frame was dropped.</returns>
+    /// <exception cref="FrameTooLargeException">The frame's body is over the maximum; nothing was queued.</exception>
+    /// <exception cref="TermException">A value in the message cannot cross the wire; nothing was queued.</exception>
+    public bool Send<T>(in T content)
+        where T : struct, IFrameContent
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            var start = _pending.BeginFrame();
+            try
+            {
+                var writer = new MessagePackWriter(_pending);
+                content.Write(ref writer, _terms);
+                writer.Flush();
+            }
+            catch
+            {
+                _pending.Truncate(start);
+                throw;
+            }
+
+            var length = _pending.EndFrame(start);
+            if (length > _maxFrameLength)
+            {
+                _pending.Truncate(start);
+                throw new FrameTooLargeException(length, _maxFrameLength);
+            }
+
+            if (_flushing)
+            {
+                return true;
+            }
+
+            _flushing = true;
+        }
+
+        _ = FlushAsync();
+        return true;
+    }
+
+    /// <summary>Queues a tick: an empty frame that tells the peer this link is alive.</summary>
+    public void SendTick()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _pending.EndFrame(_pending.BeginFrame());
+            if (_flushing)
+            {
+                return;
+            }
+
+            _flushing = true;
+        }
+
+        _ = FlushAsync();
+    }
+
+    /// <summary>Drops whatever is pending and refuses new frames.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            if (!_flushing)
+            {
+                _pending.Dispose();
+                _sending.Dispose();
+            }
+        }
+    }
+
+    private async Task FlushAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                FrameBuffer batch;
+                lock (_gate)
+                {
+                    if (_pending.Length == 0 || _closed)
+                    {
+                        _flushing = false;
+                        return;
+                    }
+
+                    batch = _pending;
+                    _pending = _sending;
+                    _sending = batch;
+                }
+
+                await _socket.SendAsync(batch.WrittenMemory, SocketFlags.None);
+                LastWrite = Environment.TickCount64;
+                _metrics.Sent(batch.Length);
+                batch.Reset();
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            lock (_gate)
+            {
+                _closed = true;
+                _flushing = false;
+            }
+
+            _onFailure(ex);
+        }
+    }
+}

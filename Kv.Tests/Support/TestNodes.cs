@@ -1,0 +1,50 @@
+using System.Net;
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Tests.Support;
+
+/// <summary>
+/// Nodes of one test, in this process, on loopback with ephemeral ports, sharing one in-memory
+/// directory; each test gets fresh names so that tests never see each other's nodes.
+/// </summary>
+internal sealed class TestNodes : IAsyncDisposable
+{
+    private readonly List<Node> _nodes = [];
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    public StaticNodeDirectory Directory { get; } = new();
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
+
+    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024)
+    {
+        var options = new NodeOptions
+        {
+            Name = NameOf(name),
+            Cookie = cookie,
+            Directory = Directory,
+            ListenAddress = IPAddress.Loopback,
+            Hidden = hidden,
+            TickTime = tickTime ?? TimeSpan.FromSeconds(15),
+            HandshakeTimeout = TimeSpan.FromSeconds(1),
+            CallTimeout = TimeSpan.FromSeconds(5),
+            MaxFrameLength = maxFrameLength,
+        };
+        var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        var node = await Node.StartAsync(options, loggerFactory, cancellationToken: TestContext.Current.CancellationToken);
+        _nodes.Add(node);
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+}
