@@ -1,0 +1,56 @@
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kv.Server.Distribution;
+
+/// <summary>
+/// Starts this process's node with the host when it was given a name, and stops it first on
+/// shutdown so that peers see it leave at once. Without a name the process is not distributed
+/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>.
+/// </summary>
+internal sealed class NodeHost(
+    IOptions<NodeHostOptions> options,
+    INodeDirectory directory,
+    ILoggerFactory loggerFactory,
+    DistributionMetrics metrics) : IHostedService, IAsyncDisposable
+{
+    /// <summary>The running node, once started; <see langword="null"/> when not distributed.</summary>
+    public Node? Node { get; private set; }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.IsDistributed)
+        {
+            return;
+        }
+
+        var nodeOptions = new NodeOptions
+        {
+            Name = NodeName.Parse(settings.Name ?? settings.SName!),
+            Cookie = Cookie.Resolve(settings.Cookie),
+            Directory = directory,
+            Hidden = settings.Hidden,
+            ListenPort = settings.DistPort,
+            TickTime = TimeSpan.FromSeconds(settings.TickTime),
+        };
+        Node = await Node.StartAsync(nodeOptions, loggerFactory, metrics, cancellationToken);
+        BuiltInFunctions.Register(Node);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Node is not null)
+        {
+            await Node.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Node?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

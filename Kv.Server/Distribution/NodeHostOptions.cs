@@ -1,0 +1,26 @@
+namespace Kv.Server.Distribution;
+
+/// <summary>The node's distribution settings, bound from the command line (<c>--sname</c>, <c>--name</c>, ...).</summary>
+internal sealed class NodeHostOptions
+{
+    /// <summary><c>--sname foo</c>: a short name, <c>foo@</c>this host's short name.</summary>
+    public string? SName { get; set; }
+
+    /// <summary><c>--name foo@host.example.com</c>: a full name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary><c>--cookie</c>; else <c>KV_COOKIE</c>, else <c>~/.kv.cookie</c>.</summary>
+    public string? Cookie { get; set; }
+
+    /// <summary><c>--hidden</c>: stay out of the full mesh.</summary>
+    public bool Hidden { get; set; }
+
+    /// <summary><c>--dist-port</c>: pin the distribution listen port (ephemeral by default).</summary>
+    public int DistPort { get; set; }
+
+    /// <summary><c>--tick-time</c> in seconds: a silent link is declared down after this long.</summary>
+    public double TickTime { get; set; } = 15;
+
+    /// <summary>Whether a name was given: a node without one is not distributed.</summary>
+    public bool IsDistributed => !string.IsNullOrWhiteSpace(SName) || !string.IsNullOrWhiteSpace(Name);
+}
