@@ -22,17 +22,8 @@ internal sealed class MemoryLoadWorkload(IPEndPoint target, KeyValueBytes data, 
 
     public async Task<ILoadConnection> OpenAsync(int index, CancellationToken cancellationToken)
     {
-        var socket = await LineSocket.ConnectAsync(target, TextRequests.ReceiveBufferSize(data), cancellationToken);
-        try
-        {
-            await TextRequests.CreateBucketAsync(socket, bucket, cancellationToken);
-            return new Connection(socket, bucket, data, pipeline, stride: connections, _nextKey, index);
-        }
-        catch
-        {
-            await socket.DisposeAsync();
-            throw;
-        }
+        var socket = await TextRequests.ConnectAndCreateAsync(target, data, bucket, cancellationToken);
+        return new Connection(socket, bucket, data, pipeline, stride: connections, _nextKey, index);
     }
 
     private sealed class Connection : ILoadConnection

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 
 namespace Kv.Benchmarks.Load;
@@ -10,9 +11,6 @@ internal static class TextRequests
     /// <summary>The longest PUT line for <paramref name="bucket"/>, keys and values of <paramref name="data"/>.</summary>
     public static int MaxPutLength(ReadOnlySpan<byte> bucket, KeyValueBytes data) =>
         "PUT "u8.Length + bucket.Length + 1 + data.MaxKeyLength + 1 + data.ValueSize + LineEndLength;
-
-    /// <summary>A receive buffer that holds a GET reply line with room to spare.</summary>
-    public static int ReceiveBufferSize(KeyValueBytes data) => Math.Max(16 * 1024, 2 * (data.ValueSize + 64));
 
     /// <summary>Writes <c>PUT bucket key value\r\n</c>; returns its length.</summary>
     public static int WritePut(Span<byte> destination, ReadOnlySpan<byte> bucket, KeyValueBytes data, int key, long version)
@@ -31,12 +29,22 @@ internal static class TextRequests
         return length + WriteLineEnd(destination[length..]);
     }
 
-    /// <summary>Sends <c>CREATE bucket</c> and checks the <c>OK</c>.</summary>
-    public static async Task CreateBucketAsync(LineSocket socket, string bucket, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="target"/>, sends <c>CREATE bucket</c> and checks the <c>OK</c>.</summary>
+    public static async Task<LineSocket> ConnectAndCreateAsync(IPEndPoint target, KeyValueBytes data, string bucket, CancellationToken cancellationToken)
     {
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"CREATE {bucket}\r\n"), cancellationToken);
-        await socket.ReadLineAsync(cancellationToken);
-        ExpectOk(socket.Line, "CREATE", bucket);
+        var socket = await LineSocket.ConnectAsync(target, ReceiveBufferSize(data), cancellationToken);
+        try
+        {
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"CREATE {bucket}\r\n"), cancellationToken);
+            await socket.ReadLineAsync(cancellationToken);
+            ExpectOk(socket.Line, "CREATE", bucket);
+            return socket;
+        }
+        catch
+        {
+            await socket.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Throws unless <paramref name="line"/> is exactly <c>OK\r\n</c>.</summary>
@@ -56,6 +64,9 @@ internal static class TextRequests
         var text = Encoding.UTF8.GetString(line[..Math.Min(line.Length, Shown)]).ReplaceLineEndings("⏎");
         return new InvalidDataException($"{request}: expected {expected}, got \"{text}\"{(line.Length > Shown ? "..." : "")}");
     }
+
+    /// <summary>A receive buffer that holds a GET reply line with room to spare.</summary>
+    private static int ReceiveBufferSize(KeyValueBytes data) => Math.Max(16 * 1024, 2 * (data.ValueSize + 64));
 
     private static int Write(Span<byte> destination, ReadOnlySpan<byte> verb, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
     {

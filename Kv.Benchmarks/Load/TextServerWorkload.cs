@@ -23,17 +23,8 @@ internal sealed class TextServerWorkload(IPEndPoint target, KeyValueBytes data, 
     public async Task<ILoadConnection> OpenAsync(int index, CancellationToken cancellationToken)
     {
         var bucket = $"{runTag}c{index}g{Interlocked.Increment(ref _generation)}";
-        var socket = await LineSocket.ConnectAsync(target, TextRequests.ReceiveBufferSize(data), cancellationToken);
-        try
-        {
-            await TextRequests.CreateBucketAsync(socket, bucket, cancellationToken);
-            return new Connection(socket, bucket, data, pipeline, seed: (ulong)index + 1);
-        }
-        catch
-        {
-            await socket.DisposeAsync();
-            throw;
-        }
+        var socket = await TextRequests.ConnectAndCreateAsync(target, data, bucket, cancellationToken);
+        return new Connection(socket, bucket, data, pipeline, seed: (ulong)index + 1);
     }
 
     /// <summary>One connection's state: what it stored, and the batch in flight.</summary>
