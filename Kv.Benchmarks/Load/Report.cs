@@ -22,7 +22,7 @@ internal static class Report
         $"clients={result.Connections} pipeline={result.BatchSize} duration={result.Elapsed.TotalSeconds:F1}s ops={result.Ops} " +
         $"ops/s={result.OpsPerSecond:F0} p50={result.P50Micros:F1}µs p99={result.P99Micros:F1}µs errors={result.Errors}");
 
-    public static string Rss(long? kib) => kib is long value ? string.Create(s_invariant, $"{ProcessMemory.ToMiB(value):F1} MiB") : "n/a";
+    public static string Rss(long? kib) => kib is null ? "n/a" : $"{MiB(kib)} MiB";
 
     public static string ServerTable(IReadOnlyList<ServerRun> runs)
     {
