@@ -1,0 +1,44 @@
+using System.Net;
+
+namespace Kv.Benchmarks.Load;
+
+/// <summary>The server a load runs against: a node this tool started (and stops), or one given with <c>--target</c>.</summary>
+internal sealed class LoadTarget : IAsyncDisposable
+{
+    private static readonly TimeSpan s_startDeadline = TimeSpan.FromSeconds(30);
+
+    private readonly ServerProcess? _started;
+
+    private LoadTarget(IPEndPoint endPoint, int? pid, ServerProcess? started)
+    {
+        EndPoint = endPoint;
+        Pid = pid;
+        _started = started;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>The server's process id when known: always for a started node, with <c>--pid</c> for a given one.</summary>
+    public int? Pid { get; }
+
+    public string Description => _started is null
+        ? $"{EndPoint} (already running{(Pid is null ? "; its RSS is not read without --pid" : $", pid {Pid}")})"
+        : $"{EndPoint} (Kv.Server started by this tool, pid {Pid})";
+
+    /// <summary>Starts a node unless <see cref="LoadOptions.Target"/> names one.</summary>
+    public static async Task<LoadTarget> AcquireAsync(LoadOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Target is not null)
+        {
+            return new LoadTarget(options.Target, options.Pid, started: null);
+        }
+
+        var server = await ServerProcess.StartAsync(s_startDeadline, cancellationToken);
+        return new LoadTarget(server.EndPoint, server.Id, server);
+    }
+
+    /// <summary>The server's RSS in KiB, or <see langword="null"/> when its process is not known.</summary>
+    public long? ReadRssKiB() => Pid is int pid ? ProcessMemory.ReadRssKiB(pid) : null;
+
+    public ValueTask DisposeAsync() => _started?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
