@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Distribution.PortMapper;
@@ -62,13 +63,9 @@ internal sealed class PortMapperSession(
                     return;
                 }
 
-                if (!timeout.TryReset())
-                {
-                    // The timer fired as the exchange completed; the next read would fail at once.
-                    reason = $"no whole request within {requestTimeout.TotalMilliseconds} ms";
-                    PortMapperLog.ProtocolViolation(logger, remote, reason);
-                    return;
-                }
+                // When the timer fired just as the exchange completed, the reset fails and the next
+                // read throws at once, which the catches below sort into stopping or timed out.
+                timeout.TryReset();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -80,7 +77,7 @@ internal sealed class PortMapperSession(
             reason = $"no whole request within {requestTimeout.TotalMilliseconds} ms";
             PortMapperLog.ProtocolViolation(logger, remote, reason);
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             reason = ex.Message;
         }
