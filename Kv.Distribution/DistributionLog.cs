@@ -6,39 +6,39 @@ namespace Kv.Distribution;
 /// <summary>Every log message of the distribution layer, with its event id and level.</summary>
 internal static partial class DistributionLog
 {
-    [LoggerMessage(100, LogLevel.Information, "Node {Node} started (creation {Creation}), distribution listening on {EndPoint}")]
+    [LoggerMessage(200, LogLevel.Information, "Node {Node} started (creation {Creation}), distribution listening on {EndPoint}")]
     public static partial void NodeStarted(ILogger logger, string node, uint creation, EndPoint endPoint);
 
-    [LoggerMessage(101, LogLevel.Information, "Node {Node} stopped")]
+    [LoggerMessage(201, LogLevel.Information, "Node {Node} stopped")]
     public static partial void NodeStopped(ILogger logger, string node);
 
-    [LoggerMessage(110, LogLevel.Information, "Link to {Peer} up ({Direction}, peer creation {Creation})")]
+    [LoggerMessage(210, LogLevel.Information, "Link to {Peer} up ({Direction}, peer creation {Creation})")]
     public static partial void LinkUp(ILogger logger, string peer, string direction, uint creation);
 
-    [LoggerMessage(111, LogLevel.Information, "Link to {Peer} down: {Reason}")]
+    [LoggerMessage(211, LogLevel.Information, "Link to {Peer} down: {Reason}")]
     public static partial void LinkDown(ILogger logger, string peer, string reason);
 
-    [LoggerMessage(112, LogLevel.Warning, "Handshake with {Remote} refused at {Step}: {Reason}")]
+    [LoggerMessage(212, LogLevel.Warning, "Handshake with {Remote} refused at {Step}: {Reason}")]
     public static partial void HandshakeRefused(ILogger logger, string remote, string step, string reason);
 
-    [LoggerMessage(113, LogLevel.Warning, "Link to {Peer} broken by a protocol violation: {Reason}")]
+    [LoggerMessage(213, LogLevel.Warning, "Link to {Peer} broken by a protocol violation: {Reason}")]
     public static partial void ProtocolViolation(ILogger logger, string peer, string reason);
 
-    [LoggerMessage(114, LogLevel.Debug, "Connecting to {Peer} at {EndPoint}")]
+    [LoggerMessage(214, LogLevel.Debug, "Connecting to {Peer} at {EndPoint}")]
     public static partial void Connecting(ILogger logger, string peer, EndPoint endPoint);
 
-    [LoggerMessage(115, LogLevel.Warning, "Link to {Peer} silent for {SilentMs} ms (tick time {TickTimeMs} ms): declaring it down")]
+    [LoggerMessage(215, LogLevel.Warning, "Link to {Peer} silent for {SilentMs} ms (tick time {TickTimeMs} ms): declaring it down")]
     public static partial void TickTimeout(ILogger logger, string peer, long silentMs, long tickTimeMs);
 
-    [LoggerMessage(120, LogLevel.Warning, "Rpc {Module}.{Function} from {Peer} refused: not exported")]
+    [LoggerMessage(220, LogLevel.Warning, "Rpc {Module}.{Function} from {Peer} refused: not exported")]
     public static partial void RpcUndefined(ILogger logger, string peer, string module, string function);
 
-    [LoggerMessage(121, LogLevel.Debug, "Rpc {Module}.{Function} from {Peer} threw")]
+    [LoggerMessage(221, LogLevel.Debug, "Rpc {Module}.{Function} from {Peer} threw")]
     public static partial void RpcThrew(ILogger logger, string peer, string module, string function, Exception exception);
 
-    [LoggerMessage(122, LogLevel.Error, "Reply to rpc {Module}.{Function} from {Peer} could not be sent")]
+    [LoggerMessage(222, LogLevel.Error, "Reply to rpc {Module}.{Function} from {Peer} could not be sent")]
     public static partial void RpcReplyFailed(ILogger logger, string peer, string module, string function, Exception exception);
 
-    [LoggerMessage(130, LogLevel.Error, "Accepting distribution connections failed")]
+    [LoggerMessage(230, LogLevel.Error, "Accepting distribution connections failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 }

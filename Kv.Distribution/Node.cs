@@ -42,6 +42,9 @@ public sealed partial class Node : IAsyncDisposable
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         Functions.Register("Kernel", "Node", () => Name.ToString());
         Functions.Register("Kernel", "Nodes", () => ConnectedNodes.Select(n => n.ToString()).ToArray());
+        Functions.Register("Kernel", "Creation", () => (long)Creation);
+        Functions.Register("Net", "Ping", async (string node) =>
+            await PingAsync(NodeName.Parse(node), _stopping.Token) == PingResult.Pong ? "pong" : "pang");
         var tickPeriod = TimeSpan.FromTicks(Math.Max(options.TickTime.Ticks / 4, TimeSpan.TicksPerMillisecond));
         _ticker = new Timer(static state => ((Node)state!).Tick(), this, tickPeriod, tickPeriod);
     }

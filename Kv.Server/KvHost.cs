@@ -1,5 +1,9 @@
 using System.Net.Sockets;
 using Kv.Core.Buckets;
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.PortMapper;
+using Kv.Server.Distribution;
 using Kv.Server.Tcp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,11 +21,18 @@ internal static class KvHost
         ["--port"] = nameof(KvServerOptions.Port),
         ["--bind"] = nameof(KvServerOptions.Bind),
         ["--max-line-length"] = nameof(KvServerOptions.MaxLineLength),
+        ["--sname"] = "Node:" + nameof(NodeHostOptions.SName),
+        ["--name"] = "Node:" + nameof(NodeHostOptions.Name),
+        ["--cookie"] = "Node:" + nameof(NodeHostOptions.Cookie),
+        ["--hidden"] = "Node:" + nameof(NodeHostOptions.Hidden),
+        ["--dist-port"] = "Node:" + nameof(NodeHostOptions.DistPort),
+        ["--tick-time"] = "Node:" + nameof(NodeHostOptions.TickTime),
     };
 
     /// <summary>Runs the node until Ctrl+C or SIGTERM; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        args = CommandLine.Normalize(args);
         var builder = Host.CreateApplicationBuilder(args);
         builder.Configuration.AddCommandLine(args, s_switches);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
@@ -29,6 +40,7 @@ internal static class KvHost
         // The host logs a failed start with a stack trace; RunAsync reports it below in one line
         // (expected failures) or with the exception (anything else).
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Services.AddKvNode(builder.Configuration.GetSection("Node"));
         builder.Services.AddKvServer(builder.Configuration);
 
         using var host = builder.Build();
@@ -52,6 +64,23 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: failed: {ex}");
             return 1;
         }
+    }
+
+    /// <summary>Registers this process's node (started when it has a name) and the port mapper it registers with.</summary>
+    public static IServiceCollection AddKvNode(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<NodeHostOptions>()
+            .Bind(configuration)
+            .Validate(o => !(o.SName is not null && o.Name is not null), "Give --sname or --name, not both.")
+            .Validate(o => o.SName is null || (NodeName.IsValidName(o.SName) ), "--sname takes a short name such as foo (letters, digits, '_' and '-').")
+            .Validate(o => o.Name is null || (NodeName.TryParse(o.Name, out _, out _) && o.Name.Contains('@', StringComparison.Ordinal)), "--name takes a full name such as foo@host.example.com.")
+            .ValidateOnStart();
+        services.AddSingleton(_ => new DistributionMetrics());
+        services.AddSingleton<INodeDirectory>(provider =>
+            new PortMapperDirectory(PortMapperOptions.FromEnvironment(), provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<NodeHost>();
+        services.AddHostedService(provider => provider.GetRequiredService<NodeHost>());
+        return services;
     }
 
     /// <summary>Registers the bucket registry and the TCP text server, bound to <paramref name="configuration"/>.</summary>

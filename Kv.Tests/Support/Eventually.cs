@@ -1,19 +1,34 @@
+using System.Diagnostics;
+
 namespace Kv.Tests.Support;
 
-/// <summary>Waits for a condition with a deadline, polling briefly; never a bare sleep.</summary>
+/// <summary>
+/// Waits for a condition that another party makes true in its own time (a peer noticing a closed
+/// socket, a takeover), by asking again every few milliseconds until a deadline.
+/// </summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? limit = null)
+    private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan s_defaultDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>Returns how long it took <paramref name="condition"/> to hold; fails the test at the deadline.</summary>
+    public static async Task<TimeSpan> TrueAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
     {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(5));
-        while (!condition())
+        var started = Stopwatch.GetTimestamp();
+        while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (Stopwatch.GetElapsedTime(started) > deadline)
             {
-                throw new TimeoutException($"Timed out waiting for {what}.");
+                Assert.Fail($"Not true within {deadline}: {what}");
             }
 
-            await Task.Delay(5, TestContext.Current.CancellationToken);
+            await Task.Delay(s_interval, TestContext.Current.CancellationToken);
         }
+
+        return Stopwatch.GetElapsedTime(started);
     }
+
+    /// <summary>The same for a condition that is cheap to check synchronously.</summary>
+    public static Task<TimeSpan> TrueAsync(Func<bool> condition, string what, TimeSpan? deadline = null) =>
+        TrueAsync(() => Task.FromResult(condition()), deadline ?? s_defaultDeadline, what);
 }

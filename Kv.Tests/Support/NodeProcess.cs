@@ -93,6 +93,13 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     public async Task<int> WaitForListeningPortAsync() =>
         int.Parse((await WaitForLineAsync(ListeningLine())).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no clean-up runs in it.</summary>
+    public void KillHard()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
     /// <summary>Sends SIGTERM, as a service manager or <c>kill</c> does.</summary>
     public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
 

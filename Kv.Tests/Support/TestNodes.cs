@@ -1,7 +1,6 @@
 using System.Net;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
-using Microsoft.Extensions.Logging;
 
 namespace Kv.Tests.Support;
 
@@ -16,7 +15,7 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public StaticNodeDirectory Directory { get; } = new();
 
-    public CapturingLoggerProvider Logs { get; } = new();
+    public LogRecorder Logs { get; } = new();
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
@@ -34,8 +33,7 @@ internal sealed class TestNodes : IAsyncDisposable
             CallTimeout = TimeSpan.FromSeconds(5),
             MaxFrameLength = maxFrameLength,
         };
-        var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
-        var node = await Node.StartAsync(options, loggerFactory, cancellationToken: TestContext.Current.CancellationToken);
+        var node = await Node.StartAsync(options, Logs, cancellationToken: TestContext.Current.CancellationToken);
         _nodes.Add(node);
         return node;
     }

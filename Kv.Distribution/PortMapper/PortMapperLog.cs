@@ -1,0 +1,60 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Distribution.PortMapper;
+
+/// <summary>Every log message of the port mapper, with its event id (100-199) and level.</summary>
+internal static partial class PortMapperLog
+{
+    // The server.
+
+    [LoggerMessage(100, LogLevel.Information, "Port mapper listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(101, LogLevel.Information, "Port mapper on {EndPoint} stopped")]
+    public static partial void Stopped(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(102, LogLevel.Error, "Port mapper on {EndPoint} failed to accept a connection")]
+    public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
+
+    [LoggerMessage(103, LogLevel.Information, "Port mapper registered {Name} on port {Port} for {Remote}")]
+    public static partial void NameRegistered(ILogger logger, string name, int port, EndPoint? remote);
+
+    [LoggerMessage(104, LogLevel.Information, "Port mapper unregistered {Name} (port {Port}): {Reason}")]
+    public static partial void NameUnregistered(ILogger logger, string name, int port, string reason);
+
+    [LoggerMessage(105, LogLevel.Warning, "Port mapper refused to register {Name} on port {Port} for {Remote}: {Reason}")]
+    public static partial void RegistrationRefused(ILogger logger, string name, int port, EndPoint? remote, RefusalReason reason);
+
+    [LoggerMessage(106, LogLevel.Warning, "Port mapper closed the connection of {Remote}: {Reason}")]
+    public static partial void ProtocolViolation(ILogger logger, EndPoint? remote, string reason);
+
+    [LoggerMessage(107, LogLevel.Error, "Port mapper connection of {Remote} failed and was closed")]
+    public static partial void ConnectionFailed(ILogger logger, EndPoint? remote, Exception exception);
+
+    [LoggerMessage(108, LogLevel.Debug, "Port mapper connection of {Remote} ended: {Reason}")]
+    public static partial void ConnectionEnded(ILogger logger, EndPoint? remote, string reason);
+
+    // A node's registration.
+
+    [LoggerMessage(120, LogLevel.Information, "Node {Name} found no port mapper and hosts it on {EndPoint}")]
+    public static partial void Hosting(ILogger logger, string name, EndPoint endPoint);
+
+    [LoggerMessage(121, LogLevel.Information, "Node {Name} registered port {Port} with the port mapper")]
+    public static partial void Registered(ILogger logger, string name, int port);
+
+    [LoggerMessage(122, LogLevel.Warning, "Node {Name} lost its port-mapper connection ({Reason}); registering again")]
+    public static partial void RegistrationLost(ILogger logger, string name, string reason);
+
+    [LoggerMessage(123, LogLevel.Debug, "Node {Name}: port-mapper attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms")]
+    public static partial void AttemptFailed(ILogger logger, string name, int attempt, string reason, int delayMs);
+
+    [LoggerMessage(124, LogLevel.Information, "Node {Name} registered again with the port mapper after {Attempts} attempts in {ElapsedMs} ms (hosting it: {Hosting})")]
+    public static partial void Reregistered(ILogger logger, string name, int attempts, long elapsedMs, bool hosting);
+
+    [LoggerMessage(125, LogLevel.Error, "Node {Name} gave up registering again with the port mapper; other nodes cannot find it")]
+    public static partial void ReregistrationAbandoned(ILogger logger, string name, Exception exception);
+
+    [LoggerMessage(126, LogLevel.Information, "Node {Name} unregistered from the port mapper")]
+    public static partial void Unregistered(ILogger logger, string name);
+}
