@@ -25,6 +25,14 @@ internal static class E2eCommand
             return args.Length == 0 ? 2 : 0;
         }
 
+        using var stopping = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stopping));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stopping));
+        if (args[0] == "rpc")
+        {
+            return await RunStoppableAsync(() => RpcCommand.RunAsync(args[1..], stopping.Token), stopping);
+        }
+
         LoadOptions options;
         try
         {
@@ -36,16 +44,23 @@ internal static class E2eCommand
             return 2;
         }
 
-        using var stopping = new CancellationTokenSource();
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stopping));
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stopping));
+        return await RunStoppableAsync(() => RunTextServerAsync(options, stopping.Token), stopping);
+    }
+
+    private static async Task<int> RunTextServerAsync(LoadOptions options, CancellationToken cancellationToken)
+    {
+        await using var target = await LoadTarget.AcquireAsync(options, cancellationToken);
+        Console.WriteLine($"target: {target.Description}");
+        return options.Mode == LoadMode.Server
+            ? await RunServerAsync(options, target, cancellationToken)
+            : await RunServerMemoryAsync(options, target, cancellationToken);
+    }
+
+    private static async Task<int> RunStoppableAsync(Func<Task<int>> run, CancellationTokenSource stopping)
+    {
         try
         {
-            await using var target = await LoadTarget.AcquireAsync(options, stopping.Token);
-            Console.WriteLine($"target: {target.Description}");
-            return options.Mode == LoadMode.Server
-                ? await RunServerAsync(options, target, stopping.Token)
-                : await RunServerMemoryAsync(options, target, stopping.Token);
+            return await run();
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -32,7 +32,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         : throw new InvalidOperationException("The server is not listening yet.");
 
     /// <summary>Starts the node and waits, up to <paramref name="deadline"/>, for its "kv listening on" line.</summary>
-    public static async Task<ServerProcess> StartAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    public static async Task<ServerProcess> StartAsync(
+        TimeSpan deadline,
+        CancellationToken cancellationToken,
+        IReadOnlyList<string>? extraArgs = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll");
         if (!File.Exists(dll))
@@ -46,12 +50,17 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[dll, "--port", "0", "--bind", "127.0.0.1"])
+        foreach (var arg in (string[])[dll, "--port", "0", "--bind", "127.0.0.1", .. extraArgs ?? []])
         {
             info.ArgumentList.Add(arg);
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var server = new ServerProcess(process);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
