@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Kv.Distribution.Support;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Distribution.PortMapper;
@@ -20,9 +21,8 @@ internal sealed class PortMapperServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, Entry> _names = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<long, Task> _sessions = new();
+    private readonly TaskTracker _sessions = new();
     private readonly Task _acceptLoop;
-    private long _nextSessionId;
     private int _stopped;
 
     private PortMapperServer(Socket listener, TimeSpan requestTimeout, ILogger logger)
@@ -119,7 +119,7 @@ internal sealed class PortMapperServer : IAsyncDisposable
         _listener.Dispose();
         await _stopping.CancelAsync();
         await _acceptLoop;
-        await Task.WhenAll(_sessions.Values);
+        await _sessions.WhenAll();
         _stopping.Dispose();
         PortMapperLog.Stopped(_logger, LocalEndPoint);
     }
@@ -147,21 +147,7 @@ internal sealed class PortMapperServer : IAsyncDisposable
 
             socket.NoDelay = true;
             var session = new PortMapperSession(new PortMapperConnection(socket), this, _requestTimeout, _logger);
-            var id = Interlocked.Increment(ref _nextSessionId);
-            var running = RunSessionAsync(session, stopping);
-            _sessions[id] = running;
-
-            // Added after the entry exists, so that a session that has already ended is removed too.
-            _ = running.ContinueWith(
-                static (ended, state) =>
-                {
-                    var (sessions, sessionId) = ((ConcurrentDictionary<long, Task>, long))state!;
-                    sessions.TryRemove(sessionId, out _);
-                },
-                (_sessions, id),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            _sessions.Add(RunSessionAsync(session, stopping));
         }
     }
 

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Kv.Core.Buckets;
+using Kv.Distribution.Support;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,12 +22,11 @@ internal sealed class KvTcpServer(
     private const int Backlog = 1024;
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<long, Task> _sessions = new();
+    private readonly TaskTracker _sessions = new();
     private readonly CommandRunner _runner = new(registry);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
     private Task _acceptLoop = Task.CompletedTask;
-    private long _nextSessionId;
 
     /// <summary>Where the server listens, once started (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint =>
@@ -69,7 +68,7 @@ internal sealed class KvTcpServer(
         await _stopping.CancelAsync();
         listener.Dispose();
         await _acceptLoop.WaitAsync(cancellationToken);
-        await Task.WhenAll(_sessions.Values).WaitAsync(cancellationToken);
+        await _sessions.WhenAll().WaitAsync(cancellationToken);
         ServerLog.StoppedListening(logger, LocalEndPoint);
     }
 
@@ -108,21 +107,7 @@ internal sealed class KvTcpServer(
 
             client.NoDelay = true;
             var session = new ClientSession(client, _runner, maxLineLength, metrics, logger);
-            var id = Interlocked.Increment(ref _nextSessionId);
-            var running = RunSessionAsync(session);
-            _sessions[id] = running;
-
-            // Registered after the entry exists, so a session that has already ended is removed too.
-            _ = running.ContinueWith(
-                static (ended, state) =>
-                {
-                    var (sessions, sessionId) = ((ConcurrentDictionary<long, Task>, long))state!;
-                    sessions.TryRemove(sessionId, out _);
-                },
-                (_sessions, id),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            _sessions.Add(RunSessionAsync(session));
         }
     }
 
