@@ -39,6 +39,9 @@ internal static partial class DistributionLog
     [LoggerMessage(222, LogLevel.Error, "Reply to rpc {Module}.{Function} from {Peer} could not be sent")]
     public static partial void RpcReplyFailed(ILogger logger, string peer, string module, string function, Exception exception);
 
+    [LoggerMessage(240, LogLevel.Debug, "Process {Pid} crashed")]
+    public static partial void ProcessCrashed(ILogger logger, string pid, Exception exception);
+
     [LoggerMessage(230, LogLevel.Error, "Accepting distribution connections failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 }

@@ -282,6 +282,7 @@ public sealed partial class Node
 
         Metrics.LinkDown();
         DistributionLog.LinkDown(Logger, connection.Peer.ToString(), reason);
+        OnNodeDownForProcesses(connection.Peer);
         NodeDown?.Invoke(this, new NodeEventArgs(connection.Peer, reason));
     }
 

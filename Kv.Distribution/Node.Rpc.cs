@@ -1,5 +1,6 @@
 using Kv.Distribution.Connections;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
@@ -35,7 +36,7 @@ public sealed partial class Node
         }
 
         var connection = await GetConnectionAsync(node, cancellationToken);
-        return await connection.CallAsync(module, function, args, timeout ?? Options.CallTimeout, cancellationToken);
+        return await connection.CallAsync(module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, timeout ?? Options.CallTimeout, cancellationToken);
     }
 
     private async Task<object?> CallLocalAsync(string module, string function, object?[] args)
@@ -60,22 +61,24 @@ public sealed partial class Node
     }
 
     /// <summary>Serves a call from <paramref name="connection"/>'s peer in a work item of its own.</summary>
-    internal void ServeCall(NodeConnection connection, ulong callId, string module, string function, object?[] args)
+    internal void ServeCall(NodeConnection connection, ulong callId, string module, string function, object?[] args, Pid? groupLeader)
     {
         Metrics.CallServed();
-        ThreadPool.UnsafeQueueUserWorkItem(new RpcInvocation(this, connection, callId, module, function, args), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(new RpcInvocation(this, connection, callId, module, function, args, groupLeader), preferLocal: false);
     }
 
     private string Undefined(string module, string function) =>
         $"{module}.{function} is undefined on {Name}: the node does not export it.";
 
     /// <summary>One served call: runs the function and replies with its value or its failure.</summary>
-    private sealed class RpcInvocation(Node node, NodeConnection connection, ulong callId, string module, string function, object?[] args) : IThreadPoolWorkItem
+    private sealed class RpcInvocation(Node node, NodeConnection connection, ulong callId, string module, string function, object?[] args, Pid? groupLeader) : IThreadPoolWorkItem
     {
         public void Execute() => _ = RunAsync();
 
         private async Task RunAsync()
         {
+            // Console output of the call goes to the caller's console, as output of an Erlang rpc does.
+            ConsoleForwarding.CurrentGroupLeader = groupLeader;
             if (!node.Functions.TryGet(module, function, out var exported))
             {
                 DistributionLog.RpcUndefined(node.Logger, connection.Peer.ToString(), module, function);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kv.Distribution.Connections;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Distribution.Terms;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,8 @@ public sealed partial class Node : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly HandshakeIdentity _identity;
     private readonly Timer _ticker;
+    private readonly string _nameText;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NodeName> _nodeNames = new(StringComparer.Ordinal);
     private IAsyncDisposable? _registration;
     private Task _acceptLoop = Task.CompletedTask;
     private int _disposed;
@@ -40,6 +43,10 @@ public sealed partial class Node : IAsyncDisposable
         _listener = listener;
         _identity = new HandshakeIdentity(Name, Creation, options.Hidden, options.Cookie);
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _nameText = Name.ToString();
+        Processes = new ProcessTable(_nameText, Creation);
+        GroupLeader = SpawnLocal(RunConsoleGroupLeaderAsync, groupLeader: null, linkTo: null, monitor: null);
+        Processes.Register("user", Processes.TryGet(GroupLeader, out var leader) ? leader : throw new InvalidOperationException("The group leader did not start."));
         Functions.Register("Kernel", "Node", () => Name.ToString());
         Functions.Register("Kernel", "Nodes", () => ConnectedNodes.Select(n => n.ToString()).ToArray());
         Functions.Register("Kernel", "Creation", () => (long)Creation);

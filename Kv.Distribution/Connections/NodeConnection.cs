@@ -63,49 +63,60 @@ internal sealed class NodeConnection : IDisposable
         where T : struct, IFrameContent => _outbox.Send(content);
 
     /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply.</summary>
-    public async Task<object?> CallAsync(string module, string function, object?[] args, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var callId = (ulong)Interlocked.Increment(ref _nextCallId);
+        _node.Metrics.CallSent();
+        return RequestAsync(id => new RpcCallFrame(id, module, function, args, groupLeader), timeout, cancellationToken, $"{module}.{function}");
+    }
+
+    /// <summary>
+    /// Sends the frame that <paramref name="request"/> builds around a fresh request id and awaits the
+    /// reply that carries it back (<see cref="ControlTag.RpcReply"/> or <see cref="ControlTag.SpawnReply"/>).
+    /// </summary>
+    /// <exception cref="RpcException">Timeout, or NoConnection when the link is or goes down.</exception>
+    public async Task<object?> RequestAsync<T>(Func<ulong, T> request, TimeSpan timeout, CancellationToken cancellationToken, string? what = null)
+        where T : struct, IFrameContent
+    {
+        var requestId = (ulong)Interlocked.Increment(ref _nextCallId);
         var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingCalls[callId] = reply;
+        _pendingCalls[requestId] = reply;
         if (IsClosed)
         {
-            _pendingCalls.TryRemove(callId, out _);
+            _pendingCalls.TryRemove(requestId, out _);
             throw NoConnection(_closed.Task.IsCompleted ? _closed.Task.Result : "closing");
         }
 
         try
         {
-            if (!_outbox.Send(new RpcCallFrame(callId, module, function, args)))
+            if (!_outbox.Send(request(requestId)))
             {
                 throw NoConnection("closing");
             }
         }
         catch
         {
-            _pendingCalls.TryRemove(callId, out _);
+            _pendingCalls.TryRemove(requestId, out _);
             throw;
         }
 
-        _node.Metrics.CallSent();
         try
         {
             return await reply.Task.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException ex)
         {
-            // Abandon the call, unless its reply raced in: then it is the answer.
-            if (!_pendingCalls.TryRemove(callId, out _))
+            // Abandon the request, unless its reply raced in: then it is the answer.
+            if (!_pendingCalls.TryRemove(requestId, out _))
             {
                 return await reply.Task;
             }
 
             _node.Metrics.Error("rpc_timeout");
-            throw new RpcException(RpcFailure.Timeout, Peer.ToString(), $"{module}.{function} on {Peer} did not answer within {timeout.TotalMilliseconds:0} ms; it may or may not have run.", innerException: ex);
+            throw new RpcException(RpcFailure.Timeout, Peer.ToString(), $"{what ?? "A request"} on {Peer} did not answer within {timeout.TotalMilliseconds:0} ms; it may or may not have run.", innerException: ex);
         }
         catch (OperationCanceledException)
         {
-            _pendingCalls.TryRemove(callId, out _);
+            _pendingCalls.TryRemove(requestId, out _);
             throw;
         }
     }
@@ -238,12 +249,13 @@ internal sealed class NodeConnection : IDisposable
             var tag = (ControlTag)reader.ReadByte();
             switch (tag)
             {
-                case ControlTag.RpcCall when fields == 5:
+                case ControlTag.RpcCall when fields == 6:
                     var callId = reader.ReadUInt64();
                     var module = reader.ReadString() ?? string.Empty;
                     var function = reader.ReadString() ?? string.Empty;
                     var args = _node.Terms.ReadArray(ref reader);
-                    _node.ServeCall(this, callId, module, function, args);
+                    var groupLeader = ReadOptionalPid(ref reader);
+                    _node.ServeCall(this, callId, module, function, args, groupLeader);
                     break;
                 case ControlTag.RpcReply when fields == 4:
                     CompleteCall(ref reader);
@@ -258,6 +270,54 @@ internal sealed class NodeConnection : IDisposable
 
                     _node.OnPeersAnnounced(this, peers);
                     break;
+                case ControlTag.Send when fields == 3:
+                    var to = ReadPid(ref reader);
+                    _node.Send(to, _node.Terms.Read(ref reader));
+                    break;
+                case ControlTag.RegSend when fields == 4:
+                    ReadOptionalPid(ref reader);
+                    var name = reader.ReadString() ?? string.Empty;
+                    _node.OnRegSend(name, _node.Terms.Read(ref reader));
+                    break;
+                case ControlTag.Link when fields == 3:
+                    _node.OnRemoteLink(ReadPid(ref reader), ReadPid(ref reader));
+                    break;
+                case ControlTag.Unlink when fields == 3:
+                    _node.OnRemoteUnlink(ReadPid(ref reader), ReadPid(ref reader));
+                    break;
+                case ControlTag.Exit when fields == 5:
+                    var exitFrom = ReadPid(ref reader);
+                    var exitTo = ReadPid(ref reader);
+                    var reason = _node.Terms.Read(ref reader);
+                    _node.SendExitSignal(exitFrom, exitTo, reason, _node.Terms.Read(ref reader) is true);
+                    break;
+                case ControlTag.Monitor when fields == 4:
+                    _node.OnRemoteMonitor(ReadPid(ref reader), ReadPid(ref reader), ReadRef(ref reader));
+                    break;
+                case ControlTag.Demonitor when fields == 4:
+                    var demonitorFrom = ReadPid(ref reader);
+                    _node.SendDemonitor(demonitorFrom, ReadPid(ref reader), ReadRef(ref reader));
+                    break;
+                case ControlTag.Down when fields == 5:
+                    var watcher = ReadPid(ref reader);
+                    var downPid = ReadPid(ref reader);
+                    var monitor = ReadRef(ref reader);
+                    _node.SendDown(watcher, monitor, downPid, _node.Terms.Read(ref reader));
+                    break;
+                case ControlTag.SpawnRequest when fields == 9:
+                    var requestId = reader.ReadUInt64();
+                    var spawnFrom = ReadPid(ref reader);
+                    var spawnLeader = ReadPid(ref reader);
+                    var spawnModule = reader.ReadString() ?? string.Empty;
+                    var spawnFunction = reader.ReadString() ?? string.Empty;
+                    var spawnArgs = _node.Terms.ReadArray(ref reader);
+                    var link = reader.ReadBoolean();
+                    var spawnMonitor = _node.Terms.Read(ref reader) as Ref?;
+                    _node.OnSpawnRequest(this, requestId, spawnFrom, spawnLeader, spawnModule, spawnFunction, spawnArgs, link, spawnMonitor);
+                    break;
+                case ControlTag.SpawnReply when fields == 4:
+                    CompleteSpawn(ref reader);
+                    break;
                 default:
                     throw new ProtocolViolationException($"unknown control message {(byte)tag} with {fields} fields");
             }
@@ -265,6 +325,39 @@ internal sealed class NodeConnection : IDisposable
         catch (Exception ex) when (ex is MessagePackSerializationException or TermException or EndOfStreamException or OverflowException or InvalidOperationException)
         {
             throw new ProtocolViolationException($"a malformed frame ({ex.Message})", ex);
+        }
+    }
+
+    private Pid ReadPid(ref MessagePackReader reader) =>
+        _node.Terms.Read(ref reader) as Pid? ?? throw new ProtocolViolationException("expected a pid");
+
+    private Pid? ReadOptionalPid(ref MessagePackReader reader) => _node.Terms.Read(ref reader) switch
+    {
+        null => null,
+        Pid pid => pid,
+        _ => throw new ProtocolViolationException("expected a pid or nil"),
+    };
+
+    private Ref ReadRef(ref MessagePackReader reader) =>
+        _node.Terms.Read(ref reader) as Ref? ?? throw new ProtocolViolationException("expected a reference");
+
+    private void CompleteSpawn(ref MessagePackReader reader)
+    {
+        var requestId = reader.ReadUInt64();
+        var pid = ReadOptionalPid(ref reader);
+        var error = _node.Terms.Read(ref reader) as string;
+        if (!_pendingCalls.TryRemove(requestId, out var pending))
+        {
+            return;
+        }
+
+        if (pid is { } spawned)
+        {
+            pending.TrySetResult(spawned);
+        }
+        else
+        {
+            pending.TrySetException(new RpcException(RpcFailure.Undefined, Peer.ToString(), error ?? "spawn failed"));
         }
     }
 

@@ -39,6 +39,9 @@ public sealed class NodeOptions
     /// <summary>The largest frame body sent or accepted; a larger one closes the link (received) or throws (sent).</summary>
     public int MaxFrameLength { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>Where the node's console group leader writes output of processes started from here; <see cref="Console.Out"/> at start when null.</summary>
+    public TextWriter? Console { get; init; }
+
     /// <summary>The creation number; by default a fresh one per start, so a restarted node is told from its former self.</summary>
     public uint? Creation { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using Kv.Distribution.Processes;
 
 namespace Kv.Distribution.Rpc;
 
@@ -14,7 +15,7 @@ public sealed class ExportedFunction
     private static readonly MethodInfo s_awaitTask = typeof(ExportedFunction).GetMethod(nameof(AwaitTask), BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo s_awaitValueTask = typeof(ExportedFunction).GetMethod(nameof(AwaitValueTask), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-    private readonly Func<object?[], object?> _invoke;
+    private readonly Func<object?[], ProcessContext?, object?> _invoke;
     private readonly Func<object, Task<object?>>? _await;
 
     internal ExportedFunction(string module, string function, MethodInfo method, object? target)
@@ -22,7 +23,8 @@ public sealed class ExportedFunction
         Module = module;
         Function = function;
         var parameters = method.GetParameters();
-        Arity = parameters.Length;
+        NeedsProcess = parameters.Any(p => p.ParameterType == typeof(ProcessContext));
+        Arity = parameters.Count(p => p.ParameterType != typeof(ProcessContext));
         _invoke = Compile(method, target, parameters);
         _await = AwaiterFor(method.ReturnType);
     }
@@ -33,35 +35,57 @@ public sealed class ExportedFunction
     /// <summary>The function name.</summary>
     public string Function { get; }
 
-    /// <summary>How many arguments it takes.</summary>
+    /// <summary>How many arguments it takes (a <see cref="ProcessContext"/> parameter is supplied by the runtime and not counted).</summary>
     public int Arity { get; }
 
-    /// <summary>Runs the function with <paramref name="args"/>.</summary>
-    /// <exception cref="BadArgumentException">The arguments do not fit (count or types).</exception>
-    public ValueTask<object?> InvokeAsync(object?[] args)
+    /// <summary>Whether it takes a <see cref="ProcessContext"/>: it can then only run as a spawned process.</summary>
+    public bool NeedsProcess { get; }
+
+    /// <summary>Runs the function with <paramref name="args"/>, in <paramref name="context"/> when it runs as a process.</summary>
+    /// <exception cref="BadArgumentException">The arguments do not fit (count or types), or it needs a process and has none.</exception>
+    public ValueTask<object?> InvokeAsync(object?[] args, ProcessContext? context = null)
     {
         if (args.Length != Arity)
         {
             throw new BadArgumentException($"{Module}.{Function} takes {Arity} argument(s), got {args.Length}.");
         }
 
-        var result = _invoke(args);
+        if (NeedsProcess && context is null)
+        {
+            throw new BadArgumentException($"{Module}.{Function} runs as a process: spawn it instead of calling it.");
+        }
+
+        var result = _invoke(args, context);
         return _await is null || result is null ? ValueTask.FromResult(result) : new ValueTask<object?>(_await(result));
     }
 
-    private static Func<object?[], object?> Compile(MethodInfo method, object? target, ParameterInfo[] parameters)
+    private static Func<object?[], ProcessContext?, object?> Compile(MethodInfo method, object? target, ParameterInfo[] parameters)
     {
         var args = Expression.Parameter(typeof(object?[]), "args");
-        var converted = parameters.Select((p, i) => (Expression)Expression.Call(
-            s_convert.MakeGenericMethod(p.ParameterType),
-            Expression.ArrayIndex(args, Expression.Constant(i)),
-            Expression.Constant(i)));
+        var context = Expression.Parameter(typeof(ProcessContext), "context");
+        var position = 0;
+        var converted = new List<Expression>(parameters.Length);
+        foreach (var parameter in parameters)
+        {
+            if (parameter.ParameterType == typeof(ProcessContext))
+            {
+                converted.Add(context);
+                continue;
+            }
+
+            converted.Add(Expression.Call(
+                s_convert.MakeGenericMethod(parameter.ParameterType),
+                Expression.ArrayIndex(args, Expression.Constant(position)),
+                Expression.Constant(position)));
+            position++;
+        }
+
         var instance = method.IsStatic ? null : Expression.Constant(target);
         Expression call = Expression.Call(instance, method, converted);
         call = method.ReturnType == typeof(void)
             ? Expression.Block(call, Expression.Constant(null, typeof(object)))
             : Expression.Convert(call, typeof(object));
-        return Expression.Lambda<Func<object?[], object?>>(call, args).Compile();
+        return Expression.Lambda<Func<object?[], ProcessContext?, object?>>(call, args, context).Compile();
     }
 
     private static Func<object, Task<object?>>? AwaiterFor(Type returnType)

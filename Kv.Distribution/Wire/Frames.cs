@@ -3,17 +3,18 @@ using MessagePack;
 
 namespace Kv.Distribution.Wire;
 
-/// <summary><see cref="ControlTag.RpcCall"/>: <c>[1, callId, module, function, args]</c>.</summary>
-internal readonly struct RpcCallFrame(ulong callId, string module, string function, object?[] args) : IFrameContent
+/// <summary><see cref="ControlTag.RpcCall"/>: <c>[1, callId, module, function, args, groupLeader]</c>.</summary>
+internal readonly struct RpcCallFrame(ulong callId, string module, string function, object?[] args, Pid? groupLeader) : IFrameContent
 {
     public void Write(ref MessagePackWriter writer, TermCodec terms)
     {
-        writer.WriteArrayHeader(5);
+        writer.WriteArrayHeader(6);
         writer.Write((byte)ControlTag.RpcCall);
         writer.Write(callId);
         writer.Write(module);
         writer.Write(function);
         terms.WriteArray(ref writer, args);
+        terms.Write(ref writer, groupLeader);
     }
 }
 

@@ -102,7 +102,7 @@ public sealed class HostileInputTests
         using var __ = socket;
 
         // An RpcCall whose args claim 1000 elements that are not there.
-        await socket.SendAsync(Frame(0x95, 0x01, 0x01, 0xA1, (byte)'M', 0xA1, (byte)'F', 0xDC, 0x03, 0xE8), SocketFlags.None, Ct);
+        await socket.SendAsync(Frame(0x96, 0x01, 0x01, 0xA1, (byte)'M', 0xA1, (byte)'F', 0xDC, 0x03, 0xE8), SocketFlags.None, Ct);
 
         await ExpectClosedAsync(socket);
         await nodes.Logs.WaitForAsync("a malformed frame");

@@ -1,0 +1,352 @@
+using Kv.Distribution.Connections;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.Processes;
+using Kv.Distribution.Rpc;
+using Kv.Distribution.Terms;
+using Kv.Distribution.Wire;
+
+namespace Kv.Distribution;
+
+/// <summary>Processes: spawn, send, registered names, links and monitors, here and across nodes.</summary>
+public sealed partial class Node
+{
+    private long _nextRef;
+
+    /// <summary>The node's console group leader: the process that writes io requests to this node's console.</summary>
+    public Pid GroupLeader { get; private set; }
+
+    /// <summary>How many processes run on this node.</summary>
+    public int ProcessCount => Processes.Count;
+
+    internal ProcessTable Processes { get; }
+
+    /// <summary>A new reference, unique across nodes and incarnations.</summary>
+    public Ref MakeRef() => new(_nameText, (ulong)Interlocked.Increment(ref _nextRef), Creation);
+
+    /// <summary>Starts a process on this node running <paramref name="body"/>, outside any other process.</summary>
+    public Pid Spawn(Func<ProcessContext, Task> body) => SpawnLocal(body, GroupLeader, linkTo: null, monitor: null);
+
+    /// <summary>Starts a process on <paramref name="node"/> running an exported function, from outside any process.</summary>
+    /// <exception cref="RpcException">The node cannot be reached, or does not export the function.</exception>
+    public Task<Pid> SpawnAsync(NodeName node, string module, string function, object?[] args, CancellationToken cancellationToken = default) =>
+        SpawnRemoteAsync(node, module, function, args, caller: null, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, link: false, monitor: null, cancellationToken);
+
+    /// <summary>Sends <paramref name="message"/> to <paramref name="to"/>. Never throws: a message to a dead process or an unreachable node is dropped.</summary>
+    /// <remarks>The first message to a node that is not linked yet waits for the link to come up, as Erlang's send does.</remarks>
+    public void Send(Pid to, object? message)
+    {
+        if (Processes.TryGet(to, out var process))
+        {
+            process.Mailbox.Post(message);
+            return;
+        }
+
+        if (to.Node != _nameText)
+        {
+            WithLink(to.Node, connection => connection.Send(new SendFrame(to, message)));
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> to the process registered as <paramref name="name"/> on <paramref name="node"/>.</summary>
+    public void Send(string name, NodeName node, object? message, Pid? from = null)
+    {
+        if (node == Name)
+        {
+            if (Processes.TryGet(name, out var process))
+            {
+                process.Mailbox.Post(message);
+            }
+
+            return;
+        }
+
+        WithLink(node.ToString(), connection => connection.Send(new RegSendFrame(from, name, message)));
+    }
+
+    /// <summary>The pid registered as <paramref name="name"/> here (Erlang's <c>Process.whereis</c>), or <see langword="null"/>.</summary>
+    public Pid? WhereIs(string name) => Processes.TryGet(name, out var process) ? process.Pid : null;
+
+    /// <summary>Registers <paramref name="pid"/>, a process of this node, as <paramref name="name"/>; the name goes when the process ends.</summary>
+    /// <returns><see langword="false"/> when the name is taken or the process is not alive here.</returns>
+    public bool Register(string name, Pid pid) =>
+        Processes.TryGet(pid, out var process) && Processes.Register(name, process);
+
+    /// <summary>Removes a registered name.</summary>
+    public bool Unregister(string name) => Processes.Unregister(name);
+
+    internal Pid SpawnLocal(Func<ProcessContext, Task> body, Pid? groupLeader, Pid? linkTo, (Ref Monitor, Pid Watcher)? monitor)
+    {
+        var pid = Processes.NewPid();
+        var process = new LocalProcess(this, pid, groupLeader ?? pid);
+        if (linkTo is { } linked)
+        {
+            process.AddLink(linked);
+            if (Processes.TryGet(linked, out var local))
+            {
+                local.AddLink(pid);
+            }
+        }
+
+        if (monitor is { } m)
+        {
+            process.AddWatcher(m.Monitor, m.Watcher);
+            if (Processes.TryGet(m.Watcher, out var watcher))
+            {
+                watcher.AddMonitoring(m.Monitor, pid);
+            }
+        }
+
+        Processes.Add(process);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = RunProcessAsync(state.Node, state.Process, state.Body), (Node: this, Process: process, Body: body), preferLocal: false);
+        return pid;
+    }
+
+    internal async Task<Pid> SpawnRemoteAsync(NodeName node, string module, string function, object?[] args, LocalProcess? caller, Pid groupLeader, bool link, Ref? monitor, CancellationToken cancellationToken)
+    {
+        var connection = await GetConnectionAsync(node, cancellationToken);
+        var from = caller?.Pid ?? groupLeader;
+        var reply = await connection.RequestAsync(
+            id => new SpawnRequestFrame(id, from, groupLeader, module, function, args, link, monitor),
+            Options.CallTimeout,
+            cancellationToken);
+        var pid = (Pid)reply!;
+        if (link)
+        {
+            caller?.AddLink(pid);
+        }
+
+        if (monitor is { } m)
+        {
+            caller?.AddMonitoring(m, pid);
+        }
+
+        return pid;
+    }
+
+    internal void Link(LocalProcess from, Pid to)
+    {
+        from.AddLink(to);
+        if (Processes.TryGet(to, out var target))
+        {
+            if (!target.AddLink(from.Pid))
+            {
+                from.OnExitSignal(to, Exits.NoProc, explicitSignal: false);
+            }
+        }
+        else if (to.Node == _nameText || !WithLink(to.Node, c => c.Send(SignalFrame.Link(from.Pid, to))))
+        {
+            from.OnExitSignal(to, to.Node == _nameText ? Exits.NoProc : Exits.NoConnection, explicitSignal: false);
+        }
+    }
+
+    internal void Unlink(LocalProcess from, Pid to)
+    {
+        from.RemoveLink(to);
+        if (Processes.TryGet(to, out var target))
+        {
+            target.RemoveLink(from.Pid);
+        }
+        else if (to.Node != _nameText)
+        {
+            WithLink(to.Node, c => c.Send(SignalFrame.Unlink(from.Pid, to)));
+        }
+    }
+
+    internal Ref Monitor(LocalProcess watcher, Pid target)
+    {
+        var monitor = MakeRef();
+        watcher.AddMonitoring(monitor, target);
+        if (Processes.TryGet(target, out var process))
+        {
+            if (!process.AddWatcher(monitor, watcher.Pid))
+            {
+                watcher.OnDown(monitor, target, Exits.NoProc);
+            }
+        }
+        else if (target.Node == _nameText || !WithLink(target.Node, c => c.Send(SignalFrame.Monitor(watcher.Pid, target, monitor))))
+        {
+            watcher.OnDown(monitor, target, target.Node == _nameText ? Exits.NoProc : Exits.NoConnection);
+        }
+
+        return monitor;
+    }
+
+    internal void Demonitor(LocalProcess watcher, Ref monitor)
+    {
+        if (watcher.RemoveMonitoring(monitor, out var target))
+        {
+            SendDemonitor(watcher.Pid, target, monitor);
+        }
+    }
+
+    internal void SendDemonitor(Pid from, Pid target, Ref monitor)
+    {
+        if (Processes.TryGet(target, out var process))
+        {
+            process.RemoveWatcher(monitor);
+        }
+        else if (target.Node != _nameText && _connections.TryGetValue(NodeNameOf(target.Node), out var connection))
+        {
+            connection.Send(SignalFrame.Demonitor(from, target, monitor));
+        }
+    }
+
+    internal void SendExitSignal(Pid from, Pid to, object? reason, bool explicitSignal)
+    {
+        if (Processes.TryGet(to, out var process))
+        {
+            process.OnExitSignal(from, reason, explicitSignal);
+        }
+        else if (to.Node != _nameText && _connections.TryGetValue(NodeNameOf(to.Node), out var connection))
+        {
+            connection.Send(SignalFrame.Exit(from, to, reason, explicitSignal));
+        }
+    }
+
+    internal void SendDown(Pid watcher, Ref monitor, Pid of, object? reason)
+    {
+        if (Processes.TryGet(watcher, out var process))
+        {
+            process.OnDown(monitor, of, reason);
+        }
+        else if (watcher.Node != _nameText && _connections.TryGetValue(NodeNameOf(watcher.Node), out var connection))
+        {
+            connection.Send(SignalFrame.Down(watcher, monitor, of, reason));
+        }
+    }
+
+    internal void OnRemoteLink(Pid from, Pid to)
+    {
+        if (!Processes.TryGet(to, out var process) || !process.AddLink(from))
+        {
+            SendExitSignal(to, from, Exits.NoProc, explicitSignal: false);
+        }
+    }
+
+    internal void OnRemoteUnlink(Pid from, Pid to)
+    {
+        if (Processes.TryGet(to, out var process))
+        {
+            process.RemoveLink(from);
+        }
+    }
+
+    internal void OnRemoteMonitor(Pid from, Pid to, Ref monitor)
+    {
+        if (!Processes.TryGet(to, out var process) || !process.AddWatcher(monitor, from))
+        {
+            SendDown(from, monitor, to, Exits.NoProc);
+        }
+    }
+
+    internal void OnRegSend(string name, object? message)
+    {
+        if (Processes.TryGet(name, out var process))
+        {
+            process.Mailbox.Post(message);
+        }
+    }
+
+    internal void OnSpawnRequest(NodeConnection connection, ulong requestId, Pid from, Pid groupLeader, string module, string function, object?[] args, bool link, Ref? monitor)
+    {
+        if (!Functions.TryGet(module, function, out var exported))
+        {
+            connection.Send(new SpawnReplyFrame(requestId, null, Undefined(module, function)));
+            return;
+        }
+
+        if (args.Length != exported.Arity)
+        {
+            connection.Send(new SpawnReplyFrame(requestId, null, $"{module}.{function} takes {exported.Arity} argument(s), got {args.Length}."));
+            return;
+        }
+
+        var pid = SpawnLocal(
+            context => exported.InvokeAsync(args, context).AsTask(),
+            groupLeader,
+            link ? from : null,
+            monitor is { } m ? (m, from) : null);
+        connection.Send(new SpawnReplyFrame(requestId, pid, null));
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the link to <paramref name="node"/>, setting it up first if needed.</summary>
+    /// <returns><see langword="false"/> when the node cannot be reached.</returns>
+    private bool WithLink(string node, Action<NodeConnection> action)
+    {
+        var name = NodeNameOf(node);
+        if (name.IsEmpty)
+        {
+            return false;
+        }
+
+        if (!_connections.TryGetValue(name, out var connection) || connection.IsClosed)
+        {
+            try
+            {
+                // Sends are synchronous, as in Erlang: the first one to a node waits for its link.
+                connection = GetConnectionAsync(name, _stopping.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+
+        action(connection);
+        return true;
+    }
+
+    private NodeName NodeNameOf(string node) =>
+        _nodeNames.GetOrAdd(node, static text => NodeName.TryParse(text, out var name, out _) ? name : default);
+
+    private static async Task RunProcessAsync(Node node, LocalProcess process, Func<ProcessContext, Task> body)
+    {
+        var context = new ProcessContext(node, process);
+        ProcessContext.SetCurrent(context);
+        ConsoleForwarding.CurrentGroupLeader = process.GroupLeader;
+        object? reason = Exits.Normal;
+        try
+        {
+            await body(context);
+        }
+        catch (ExitException ex)
+        {
+            reason = ex.Reason;
+        }
+        catch (OperationCanceledException) when (process.Cancellation.IsCancellationRequested)
+        {
+            reason = Exits.Killed;
+        }
+        catch (Exception ex)
+        {
+            reason = Exits.Exception(ex);
+            DistributionLog.ProcessCrashed(node.Logger, process.Pid.ToString(), ex);
+        }
+
+        process.Terminate(reason);
+    }
+
+    private void OnNodeDownForProcesses(NodeName node)
+    {
+        var text = node.ToString();
+        foreach (var process in Processes.All)
+        {
+            process.OnNodeDown(text);
+        }
+    }
+
+    /// <summary>The console group leader: writes the text of io requests to this node's console, in arrival order.</summary>
+    private async Task RunConsoleGroupLeaderAsync(ProcessContext context)
+    {
+        var console = Options.Console ?? Console.Out;
+        while (true)
+        {
+            var message = await context.ReceiveAsync();
+            if (message is object?[] { Length: 2 } request && request[0] is Atom tag && tag == GroupLeaderWriter.IoRequest && request[1] is string text)
+            {
+                await console.WriteAsync(text);
+                await console.FlushAsync();
+            }
+        }
+    }
+}

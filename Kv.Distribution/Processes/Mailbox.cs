@@ -1,0 +1,115 @@
+namespace Kv.Distribution.Processes;
+
+/// <summary>
+/// A process's mailbox: messages in arrival order, read by the process alone with selective
+/// receive (the first message that matches is taken; the others stay, in order).
+/// </summary>
+/// <remarks>
+/// A receive scans each message once: messages already found not to match are not tested again
+/// while the same receive waits. Closing the mailbox (the process ended) drops its messages and
+/// wakes a waiting receive with <see cref="ExitException"/>.
+/// </remarks>
+internal sealed class Mailbox
+{
+    private readonly Lock _gate = new();
+    private readonly List<object?> _messages = [];
+    private TaskCompletionSource? _arrival;
+    private object? _closedReason;
+    private bool _closed;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _messages.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds a message; dropped once the mailbox is closed.</summary>
+    public void Post(object? message)
+    {
+        TaskCompletionSource? arrival;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _messages.Add(message);
+            arrival = _arrival;
+            _arrival = null;
+        }
+
+        arrival?.TrySetResult();
+    }
+
+    /// <summary>Takes the first message that <paramref name="match"/> accepts, waiting up to <paramref name="timeout"/>.</summary>
+    /// <exception cref="TimeoutException">No matching message came in time.</exception>
+    /// <exception cref="ExitException">The process ended while waiting.</exception>
+    public async ValueTask<object?> ReceiveAsync(Func<object?, bool>? match, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var scanned = 0;
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            Task arrived;
+            lock (_gate)
+            {
+                if (_closed)
+                {
+                    throw new ExitException(_closedReason);
+                }
+
+                for (var i = scanned; i < _messages.Count; i++)
+                {
+                    var message = _messages[i];
+                    if (match is null || match(message))
+                    {
+                        _messages.RemoveAt(i);
+                        return message;
+                    }
+                }
+
+                scanned = _messages.Count;
+                _arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                arrived = _arrival.Task;
+            }
+
+            var infinite = deadline == long.MaxValue;
+            var remaining = infinite ? 0 : deadline - Environment.TickCount64;
+            if (!infinite && remaining <= 0)
+            {
+                throw new TimeoutException($"No matching message within {timeout.TotalMilliseconds:0} ms.");
+            }
+
+            try
+            {
+                await arrived.WaitAsync(infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(remaining), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Loop once more: a message may have come at the deadline.
+            }
+        }
+    }
+
+    /// <summary>Drops every message and refuses new ones; a waiting receive ends with <see cref="ExitException"/>.</summary>
+    public void Close(object? reason)
+    {
+        TaskCompletionSource? arrival;
+        lock (_gate)
+        {
+            _closed = true;
+            _closedReason = reason;
+            _messages.Clear();
+            arrival = _arrival;
+            _arrival = null;
+        }
+
+        arrival?.TrySetResult();
+    }
+}
