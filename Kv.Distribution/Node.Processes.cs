@@ -108,19 +108,10 @@ public sealed partial class Node
         var reply = await connection.RequestAsync(
             id => new SpawnRequestFrame(id, from, groupLeader, module, function, args, link, monitor),
             Options.CallTimeout,
-            cancellationToken);
-        var pid = (Pid)reply!;
-        if (link)
-        {
-            caller?.AddLink(pid);
-        }
-
-        if (monitor is { } m)
-        {
-            caller?.AddMonitoring(m, pid);
-        }
-
-        return pid;
+            cancellationToken,
+            $"spawn of {module}.{function}",
+            new SpawnCompletion(caller, link, monitor));
+        return (Pid)reply!;
     }
 
     internal void Link(LocalProcess from, Pid to)

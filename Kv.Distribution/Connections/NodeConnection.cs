@@ -74,11 +74,11 @@ internal sealed class NodeConnection : IDisposable
     /// reply that carries it back (<see cref="ControlTag.RpcReply"/> or <see cref="ControlTag.SpawnReply"/>).
     /// </summary>
     /// <exception cref="RpcException">Timeout, or NoConnection when the link is or goes down.</exception>
-    public async Task<object?> RequestAsync<T>(Func<ulong, T> request, TimeSpan timeout, CancellationToken cancellationToken, string? what = null)
+    public async Task<object?> RequestAsync<T>(Func<ulong, T> request, TimeSpan timeout, CancellationToken cancellationToken, string? what = null, TaskCompletionSource<object?>? completion = null)
         where T : struct, IFrameContent
     {
         var requestId = (ulong)Interlocked.Increment(ref _nextCallId);
-        var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reply = completion ?? new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingCalls[requestId] = reply;
         if (IsClosed)
         {
@@ -353,6 +353,8 @@ internal sealed class NodeConnection : IDisposable
 
         if (pid is { } spawned)
         {
+            // Before any later frame is read: an exit signal from the new process may be next.
+            (pending as SpawnCompletion)?.OnSpawned(spawned);
             pending.TrySetResult(spawned);
         }
         else

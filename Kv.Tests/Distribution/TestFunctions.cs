@@ -1,4 +1,6 @@
+using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Terms;
 
 namespace Kv.Tests.Distribution;
 
@@ -24,6 +26,30 @@ internal static class TestFunctions
 
     [Export]
     public static object Unsendable() => new Version(1, 2);
+
+    /// <summary>A process that answers <c>[from, n]</c> with <c>["pong", n]</c>, forever.</summary>
+    [Export]
+    public static async Task Pong(ProcessContext context)
+    {
+        while (true)
+        {
+            if (await context.ReceiveAsync() is object?[] { Length: 2 } ping && ping[0] is Pid from)
+            {
+                context.Send(from, new object?[] { "pong", ping[1] });
+            }
+        }
+    }
+
+    /// <summary>Writes to its process's console: the output belongs to the node that spawned it.</summary>
+    [Export]
+    public static void Hello(ProcessContext context, string who)
+    {
+        context.Out.WriteLine($"hello {who}");
+        context.Out.WriteLine("second line");
+    }
+
+    [Export]
+    public static Task Crash(ProcessContext context) => throw new InvalidOperationException("crashed on purpose");
 
     // Not exported: a remote caller must get "undefined".
     public static string Hidden() => "secret";

@@ -19,7 +19,7 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
-    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024)
+    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null)
     {
         var options = new NodeOptions
         {
@@ -32,6 +32,7 @@ internal sealed class TestNodes : IAsyncDisposable
             HandshakeTimeout = TimeSpan.FromSeconds(1),
             CallTimeout = TimeSpan.FromSeconds(5),
             MaxFrameLength = maxFrameLength,
+            Console = console ?? TextWriter.Null,
         };
         var node = await Node.StartAsync(options, Logs, cancellationToken: TestContext.Current.CancellationToken);
         _nodes.Add(node);

@@ -1,0 +1,304 @@
+using Kv.Distribution.Processes;
+using Kv.Distribution.Rpc;
+using Kv.Distribution.Terms;
+using Kv.Tests.Support;
+
+namespace Kv.Tests.Distribution;
+
+/// <summary>Processes on one node and across two, over real loopback links.</summary>
+public sealed class ProcessTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(5);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task SendAndReceive_InOrder_WithSelectiveReceiveAndTimeout()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("solo");
+        var result = new TaskCompletionSource<object?[]>();
+
+        var pid = node.Spawn(async context =>
+        {
+            var second = await context.ReceiveAsync(m => m is "second", s_wait);
+            var first = await context.ReceiveAsync(s_wait);
+            var third = await context.ReceiveAsync(s_wait);
+            var timedOut = false;
+            try
+            {
+                await context.ReceiveAsync(TimeSpan.FromMilliseconds(50));
+            }
+            catch (TimeoutException)
+            {
+                timedOut = true;
+            }
+
+            result.SetResult([second, first, third, timedOut]);
+        });
+        node.Send(pid, "first");
+        node.Send(pid, "second");
+        node.Send(pid, "third");
+
+        Assert.Equal(["second", "first", "third", true], await result.Task.WaitAsync(s_wait, Ct));
+    }
+
+    [Fact]
+    public async Task PingPong_WithARemotePid_IsLocationTransparent()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        bar.Functions.RegisterModule(typeof(TestFunctions));
+        var replies = new TaskCompletionSource<List<object?>>();
+
+        foo.Spawn(async context =>
+        {
+            var pong = await context.SpawnAsync(bar.Name, "Test.Functions", "Pong", [], cancellationToken: Ct);
+            Assert.Equal(bar.Name.ToString(), pong.Node);
+            var seen = new List<object?>();
+            for (var i = 0; i < 100; i++)
+            {
+                context.Send(pong, new object?[] { context.Self, (long)i });
+                seen.Add(((object?[])(await context.ReceiveAsync(s_wait))!)[1]);
+            }
+
+            replies.SetResult(seen);
+        });
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (object?)(long)i), await replies.Task.WaitAsync(s_wait, Ct));
+    }
+
+    [Fact]
+    public async Task RegisteredName_OnAnotherNode_ReceivesMessages()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        var received = new TaskCompletionSource<object?>();
+        var registered = new TaskCompletionSource();
+        bar.Spawn(async context =>
+        {
+            Assert.True(context.Register("inbox"));
+            registered.SetResult();
+            received.SetResult(await context.ReceiveAsync(s_wait));
+        });
+        await registered.Task.WaitAsync(s_wait, Ct);
+
+        foo.Send("inbox", bar.Name, "to a name");
+
+        Assert.Equal("to a name", await received.Task.WaitAsync(s_wait, Ct));
+        Assert.NotNull(bar.WhereIs("inbox"));
+        await Eventually.TrueAsync(() => bar.WhereIs("inbox") is null, "the name to go with its process");
+    }
+
+    [Fact]
+    public async Task RemoteLink_AbnormalExit_KillsTheOtherSide_UnlessItTrapsExits()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        bar.Functions.RegisterModule(typeof(TestFunctions));
+        var trapped = new TaskCompletionSource<ExitMessage>();
+        var victimDown = new TaskCompletionSource<DownMessage>();
+
+        foo.Spawn(async context =>
+        {
+            context.TrapExits = true;
+            var crasher = await context.SpawnAsync(bar.Name, "Test.Functions", "Crash", [], link: true, cancellationToken: Ct);
+            trapped.SetResult((ExitMessage)(await context.ReceiveAsync(m => m is ExitMessage, s_wait))!);
+        });
+        foo.Spawn(async context =>
+        {
+            var victim = context.Spawn(async inner =>
+            {
+                await inner.SpawnAsync(bar.Name, "Test.Functions", "Crash", [], link: true, cancellationToken: Ct);
+                await inner.ReceiveAsync(s_wait);
+            });
+            context.Monitor(victim);
+            victimDown.SetResult((DownMessage)(await context.ReceiveAsync(m => m is DownMessage, s_wait))!);
+        });
+
+        var exit = await trapped.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal(bar.Name.ToString(), exit.From.Node);
+        Assert.Contains("crashed on purpose", Exits.Describe(exit.Reason), StringComparison.Ordinal);
+        var down = await victimDown.Task.WaitAsync(s_wait, Ct);
+        Assert.Contains("crashed on purpose", Exits.Describe(down.Reason), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NormalExit_DoesNotKillLinkedProcesses()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("solo");
+        var survived = new TaskCompletionSource<bool>();
+
+        node.Spawn(async context =>
+        {
+            context.SpawnLink(_ => Task.CompletedTask);
+            await Assert.ThrowsAsync<TimeoutException>(async () => await context.ReceiveAsync(TimeSpan.FromMilliseconds(100)));
+            survived.SetResult(true);
+        });
+
+        Assert.True(await survived.Task.WaitAsync(s_wait, Ct));
+    }
+
+    [Fact]
+    public async Task RemoteMonitor_DeliversDown_WithTheReason_AndNoProcForADeadPid()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        var target = bar.Spawn(async context => await context.ReceiveAsync(m => m is "stop", s_wait));
+        var downs = new TaskCompletionSource<(DownMessage, DownMessage)>();
+
+        foo.Spawn(async context =>
+        {
+            var monitor = context.Monitor(target);
+            context.Send(target, "stop");
+            var first = (DownMessage)(await context.ReceiveAsync(m => m is DownMessage, s_wait))!;
+            Assert.Equal(monitor, first.Monitor);
+            context.Monitor(target);
+            var second = (DownMessage)(await context.ReceiveAsync(m => m is DownMessage, s_wait))!;
+            downs.SetResult((first, second));
+        });
+
+        var (normal, dead) = await downs.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal(Exits.Normal, normal.Reason);
+        Assert.Equal(Exits.NoProc, dead.Reason);
+    }
+
+    [Fact]
+    public async Task BrokenLink_GivesNoConnection_ToLinksAndMonitors()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        var remote = bar.Spawn(async context => await context.ReceiveAsync());
+        var seen = new TaskCompletionSource<(ExitMessage, DownMessage)>();
+        var ready = new TaskCompletionSource();
+
+        foo.Spawn(async context =>
+        {
+            context.TrapExits = true;
+            context.Link(remote);
+            context.Monitor(remote);
+            ready.SetResult();
+            var exit = (ExitMessage)(await context.ReceiveAsync(m => m is ExitMessage, s_wait))!;
+            var down = (DownMessage)(await context.ReceiveAsync(m => m is DownMessage, s_wait))!;
+            seen.SetResult((exit, down));
+        });
+        await ready.Task.WaitAsync(s_wait, Ct);
+        await Eventually.TrueAsync(() => foo.ConnectedNodes.Contains(bar.Name), "the link");
+
+        foo.Disconnect(bar.Name);
+
+        var (exitMessage, downMessage) = await seen.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal(Exits.NoConnection, exitMessage.Reason);
+        Assert.Equal(Exits.NoConnection, downMessage.Reason);
+    }
+
+    [Fact]
+    public async Task ExitKill_EndsEvenATrappingProcess()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        var target = bar.Spawn(async context =>
+        {
+            context.TrapExits = true;
+            while (true)
+            {
+                await context.ReceiveAsync();
+            }
+        });
+        var down = new TaskCompletionSource<DownMessage>();
+
+        foo.Spawn(async context =>
+        {
+            context.Monitor(target);
+            context.Exit(target, new Atom("please"));
+            context.Exit(target, Exits.Kill);
+            down.SetResult((DownMessage)(await context.ReceiveAsync(m => m is DownMessage, s_wait))!);
+        });
+
+        Assert.Equal(Exits.Killed, (await down.Task.WaitAsync(s_wait, Ct)).Reason);
+    }
+
+    [Fact]
+    public async Task RemoteSpawn_OfAnUnexportedFunction_IsUndefined()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => foo.SpawnAsync(bar.Name, "Hello", "World", [], Ct));
+
+        Assert.Equal(RpcFailure.Undefined, error.Failure);
+        Assert.Contains("Hello.World is undefined", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OutputOfARemotelySpawnedProcess_AppearsOnTheCallersConsole_InOrder()
+    {
+        await using var nodes = new TestNodes();
+        var fooConsole = new StringWriter();
+        var barConsole = new StringWriter();
+        var foo = await nodes.StartAsync("foo", console: TextWriter.Synchronized(fooConsole));
+        var bar = await nodes.StartAsync("bar", console: TextWriter.Synchronized(barConsole));
+        bar.Functions.RegisterModule(typeof(TestFunctions));
+
+        await foo.SpawnAsync(bar.Name, "Test.Functions", "Hello", ["world"], Ct);
+
+        var expected = $"hello world{Environment.NewLine}second line{Environment.NewLine}";
+        await Eventually.TrueAsync(() => fooConsole.ToString() == expected, "the output on foo's console");
+        Assert.Equal("", barConsole.ToString());
+    }
+
+    [Fact]
+    public async Task MillionShortLivedProcesses_LeaveNothingBehind()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("solo");
+        var baseline = node.ProcessCount;
+        var watcherDone = new TaskCompletionSource();
+
+        node.Spawn(async context =>
+        {
+            for (var batch = 0; batch < 100; batch++)
+            {
+                for (var i = 0; i < 10_000; i++)
+                {
+                    var child = context.SpawnLink(static c =>
+                    {
+                        c.Register("short-lived-" + c.Self.Id);
+                        return Task.CompletedTask;
+                    });
+                    context.Monitor(child);
+                }
+
+                for (var i = 0; i < 10_000; i++)
+                {
+                    await context.ReceiveAsync(m => m is DownMessage, s_wait);
+                }
+
+                if (batch == 9)
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    context.Send(context.Self, GC.GetTotalMemory(forceFullCollection: true));
+                }
+            }
+
+            var early = (long)(await context.ReceiveAsync(m => m is long, s_wait))!;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var late = GC.GetTotalMemory(forceFullCollection: true);
+            Assert.True(late - early < 16 * 1024 * 1024, $"memory grew from {early} to {late} bytes over 900,000 processes");
+            watcherDone.SetResult();
+        });
+
+        await watcherDone.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await Eventually.TrueAsync(() => node.ProcessCount == baseline, "every process to be gone");
+    }
+}
