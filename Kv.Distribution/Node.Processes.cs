@@ -20,6 +20,12 @@ public sealed partial class Node
 
     internal ProcessTable Processes { get; }
 
+    /// <summary>Waits for replies of code that is not a process; fed through <see cref="ReplyPid"/>.</summary>
+    internal PendingReplies Replies { get; } = new();
+
+    /// <summary>The pid that routes replies and down messages to <see cref="Replies"/> (id 0, never a real process).</summary>
+    internal Pid ReplyPid { get; }
+
     /// <summary>A new reference, unique across nodes and incarnations.</summary>
     public Ref MakeRef() => new(_nameText, (ulong)Interlocked.Increment(ref _nextRef), Creation);
 
@@ -38,6 +44,12 @@ public sealed partial class Node
         if (Processes.TryGet(to, out var process))
         {
             process.Mailbox.Post(message);
+            return;
+        }
+
+        if (to == ReplyPid)
+        {
+            Replies.Deliver(message);
             return;
         }
 
@@ -154,12 +166,66 @@ public sealed partial class Node
                 watcher.OnDown(monitor, target, Exits.NoProc);
             }
         }
-        else if (target.Node == _nameText || !WithLink(target.Node, c => c.Send(SignalFrame.Monitor(watcher.Pid, target, monitor))))
+        else if (target.Node == _nameText || !WithLink(target.Node, c => c.Send(new MonitorFrame(true, watcher.Pid, target, monitor))))
         {
             watcher.OnDown(monitor, target, target.Node == _nameText ? Exits.NoProc : Exits.NoConnection);
         }
 
         return monitor;
+    }
+
+    /// <summary>
+    /// Monitors <paramref name="target"/> on behalf of the reply pid under <paramref name="tag"/>, so
+    /// that its end fails the wait for the reply; an absent target fails it at once.
+    /// </summary>
+    internal void MonitorForReply(Servers.ServerRef target, Ref tag)
+    {
+        if (target.Pid is { } pid)
+        {
+            if (Processes.TryGet(pid, out var process))
+            {
+                if (!process.AddWatcher(tag, ReplyPid))
+                {
+                    Replies.Down(tag, Exits.NoProc);
+                }
+            }
+            else if (pid.Node == _nameText || !WithLink(pid.Node, c => c.Send(new MonitorFrame(true, ReplyPid, pid, tag))))
+            {
+                Replies.Down(tag, pid.Node == _nameText ? Exits.NoProc : Exits.NoConnection);
+            }
+        }
+        else if (target.Node == Name)
+        {
+            if (!Processes.TryGet(target.Name!, out var named) || !named.AddWatcher(tag, ReplyPid))
+            {
+                Replies.Down(tag, Exits.NoProc);
+            }
+        }
+        else if (!WithLink(target.Node.ToString(), c => c.Send(new MonitorFrame(true, ReplyPid, target.Name!, tag))))
+        {
+            Replies.Down(tag, Exits.NoConnection);
+        }
+    }
+
+    /// <summary>Removes a monitor of the reply pid's on a process.</summary>
+    internal void DemonitorForReply(Pid target, Ref tag) => DemonitorForReply(Servers.ServerRef.To(target), tag);
+
+    /// <summary>Removes a monitor of the reply pid's.</summary>
+    internal void DemonitorForReply(Servers.ServerRef target, Ref tag)
+    {
+        var node = target.Pid?.Node ?? target.Node.ToString();
+        if (node == _nameText)
+        {
+            var found = target.Pid is { } pid ? Processes.TryGet(pid, out var process) : Processes.TryGet(target.Name!, out process);
+            if (found)
+            {
+                process!.RemoveWatcher(tag);
+            }
+        }
+        else if (_connections.TryGetValue(NodeNameOf(node), out var connection))
+        {
+            connection.Send(new MonitorFrame(false, ReplyPid, (object?)target.Pid ?? target.Name!, tag));
+        }
     }
 
     internal void Demonitor(LocalProcess watcher, Ref monitor)
@@ -178,7 +244,7 @@ public sealed partial class Node
         }
         else if (target.Node != _nameText && _connections.TryGetValue(NodeNameOf(target.Node), out var connection))
         {
-            connection.Send(SignalFrame.Demonitor(from, target, monitor));
+            connection.Send(new MonitorFrame(false, from, target, monitor));
         }
     }
 
@@ -196,7 +262,11 @@ public sealed partial class Node
 
     internal void SendDown(Pid watcher, Ref monitor, Pid of, object? reason)
     {
-        if (Processes.TryGet(watcher, out var process))
+        if (watcher == ReplyPid)
+        {
+            Replies.Down(monitor, reason);
+        }
+        else if (Processes.TryGet(watcher, out var process))
         {
             process.OnDown(monitor, of, reason);
         }
@@ -222,11 +292,21 @@ public sealed partial class Node
         }
     }
 
-    internal void OnRemoteMonitor(Pid from, Pid to, Ref monitor)
+    internal void OnRemoteMonitor(Pid from, object target, Ref monitor)
     {
-        if (!Processes.TryGet(to, out var process) || !process.AddWatcher(monitor, from))
+        var found = target is Pid pid ? Processes.TryGet(pid, out var process) : Processes.TryGet((string)target, out process);
+        if (!found || !process!.AddWatcher(monitor, from))
         {
-            SendDown(from, monitor, to, Exits.NoProc);
+            SendDown(from, monitor, target as Pid? ?? new Pid(_nameText, 0, 0), Exits.NoProc);
+        }
+    }
+
+    internal void OnRemoteDemonitor(object target, Ref monitor)
+    {
+        var found = target is Pid pid ? Processes.TryGet(pid, out var process) : Processes.TryGet((string)target, out process);
+        if (found)
+        {
+            process!.RemoveWatcher(monitor);
         }
     }
 
@@ -320,6 +400,7 @@ public sealed partial class Node
     private void OnNodeDownForProcesses(NodeName node)
     {
         var text = node.ToString();
+        Replies.NodeDown(text);
         foreach (var process in Processes.All)
         {
             process.OnNodeDown(text);

@@ -45,6 +45,7 @@ public sealed partial class Node : IAsyncDisposable
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _nameText = Name.ToString();
         Processes = new ProcessTable(_nameText, Creation);
+        ReplyPid = new Pid(_nameText, 0, Creation);
         GroupLeader = SpawnLocal(RunConsoleGroupLeaderAsync, groupLeader: null, linkTo: null, monitor: null);
         Processes.Register("user", Processes.TryGet(GroupLeader, out var leader) ? leader : throw new InvalidOperationException("The group leader did not start."));
         Functions.Register("Kernel", "Node", () => Name.ToString());

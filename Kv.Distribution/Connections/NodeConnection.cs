@@ -292,11 +292,14 @@ internal sealed class NodeConnection : IDisposable
                     _node.SendExitSignal(exitFrom, exitTo, reason, _node.Terms.Read(ref reader) is true);
                     break;
                 case ControlTag.Monitor when fields == 4:
-                    _node.OnRemoteMonitor(ReadPid(ref reader), ReadPid(ref reader), ReadRef(ref reader));
+                    var monitorFrom = ReadPid(ref reader);
+                    var monitorTarget = ReadTarget(ref reader);
+                    _node.OnRemoteMonitor(monitorFrom, monitorTarget, ReadRef(ref reader));
                     break;
                 case ControlTag.Demonitor when fields == 4:
-                    var demonitorFrom = ReadPid(ref reader);
-                    _node.SendDemonitor(demonitorFrom, ReadPid(ref reader), ReadRef(ref reader));
+                    ReadPid(ref reader);
+                    var demonitorTarget = ReadTarget(ref reader);
+                    _node.OnRemoteDemonitor(demonitorTarget, ReadRef(ref reader));
                     break;
                 case ControlTag.Down when fields == 5:
                     var watcher = ReadPid(ref reader);
@@ -336,6 +339,13 @@ internal sealed class NodeConnection : IDisposable
         null => null,
         Pid pid => pid,
         _ => throw new ProtocolViolationException("expected a pid or nil"),
+    };
+
+    private object ReadTarget(ref MessagePackReader reader) => _node.Terms.Read(ref reader) switch
+    {
+        Pid pid => pid,
+        string name => name,
+        _ => throw new ProtocolViolationException("expected a pid or a name"),
     };
 
     private Ref ReadRef(ref MessagePackReader reader) =>

@@ -47,6 +47,18 @@ internal sealed class LocalProcess
         }
     }
 
+    /// <summary>How many monitors watch this process (for tests of leaks).</summary>
+    public int WatcherCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watchers?.Count ?? 0;
+            }
+        }
+    }
+
     /// <summary>Cancelled when the process ends, so that its code stops waiting.</summary>
     public CancellationToken Cancellation => _cancellation.Token;
 

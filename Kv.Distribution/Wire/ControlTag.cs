@@ -31,10 +31,10 @@ public enum ControlTag : byte
     /// <summary><c>[8, from, to, reason, explicit]</c>: an exit signal (a linked process ended, or exit was called).</summary>
     Exit = 8,
 
-    /// <summary><c>[9, from, to, ref]</c>: from starts monitoring to.</summary>
+    /// <summary><c>[9, from, to, ref]</c>: from starts monitoring to (a pid, or a name registered on the receiving node).</summary>
     Monitor = 9,
 
-    /// <summary><c>[10, from, to, ref]</c>: from stops monitoring to.</summary>
+    /// <summary><c>[10, from, to, ref]</c>: from stops monitoring to (a pid or a name).</summary>
     Demonitor = 10,
 
     /// <summary><c>[11, watcher, ref, pid, reason]</c>: a monitored process ended.</summary>

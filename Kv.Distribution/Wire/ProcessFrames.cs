@@ -41,10 +41,6 @@ internal readonly struct SignalFrame(ControlTag tag, Pid first, Pid second, obje
 
     public static SignalFrame Exit(Pid from, Pid to, object? reason, bool explicitSignal) => new(ControlTag.Exit, from, to, reason, explicitSignal, 5);
 
-    public static SignalFrame Monitor(Pid from, Pid to, Ref monitor) => new(ControlTag.Monitor, from, to, monitor, fields: 4);
-
-    public static SignalFrame Demonitor(Pid from, Pid to, Ref monitor) => new(ControlTag.Demonitor, from, to, monitor, fields: 4);
-
     public static SignalFrame Down(Pid watcher, Ref monitor, Pid pid, object? reason) => new(ControlTag.Down, watcher, pid, monitor, reason, 5);
 
     public void Write(ref MessagePackWriter writer, TermCodec terms)
@@ -62,6 +58,19 @@ internal readonly struct SignalFrame(ControlTag tag, Pid first, Pid second, obje
         {
             terms.Write(ref writer, fourth);
         }
+    }
+}
+
+/// <summary><see cref="ControlTag.Monitor"/> and <see cref="ControlTag.Demonitor"/>: <c>[tag, from, to, ref]</c>, where to is a pid or a registered name.</summary>
+internal readonly struct MonitorFrame(bool add, Pid from, object target, Ref monitor) : IFrameContent
+{
+    public void Write(ref MessagePackWriter writer, TermCodec terms)
+    {
+        writer.WriteArrayHeader(4);
+        writer.Write((byte)(add ? ControlTag.Monitor : ControlTag.Demonitor));
+        terms.Write(ref writer, from);
+        terms.Write(ref writer, target);
+        terms.Write(ref writer, monitor);
     }
 }
 
