@@ -10,6 +10,7 @@ namespace Kv.Distribution;
 /// <summary>Processes: spawn, send, registered names, links and monitors, here and across nodes.</summary>
 public sealed partial class Node
 {
+    private static readonly Atom s_ioSync = new("io_sync");
     private long _nextRef;
 
     /// <summary>The node's console group leader: the process that writes io requests to this node's console.</summary>
@@ -36,6 +37,46 @@ public sealed partial class Node
     /// <exception cref="RpcException">The node cannot be reached, or does not export the function.</exception>
     public Task<Pid> SpawnAsync(NodeName node, string module, string function, object?[] args, CancellationToken cancellationToken = default) =>
         SpawnRemoteAsync(node, module, function, args, caller: null, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, link: false, monitor: null, cancellationToken);
+
+    /// <summary>Completes with <paramref name="pid"/>'s exit reason when it ends (at once with <c>noproc</c> when it does not exist).</summary>
+    /// <exception cref="ExitException">With <see cref="Exits.Timeout"/> when it is still running after <paramref name="timeout"/>.</exception>
+    public async Task<object?> WhenExitedAsync(Pid pid, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var tag = MakeRef();
+        var down = Replies.Expect(tag, pid.Node);
+        MonitorForReply(pid, tag);
+        try
+        {
+            await down.WaitAsync(timeout, cancellationToken);
+            return null;
+        }
+        catch (ExitException exit)
+        {
+            return exit.Reason;
+        }
+        catch (TimeoutException)
+        {
+            Replies.Forget(tag);
+            DemonitorForReply(pid, tag);
+            throw new ExitException(Exits.Timeout);
+        }
+    }
+
+    /// <summary>Completes once the console group leader has written all output it had received before the call.</summary>
+    public async Task FlushConsoleAsync(TimeSpan timeout)
+    {
+        var tag = MakeRef();
+        var done = Replies.Expect(tag, _nameText);
+        Send(GroupLeader, new object?[] { s_ioSync, ReplyPid, tag });
+        try
+        {
+            await done.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Replies.Forget(tag);
+        }
+    }
 
     /// <summary>Sends <paramref name="message"/> to <paramref name="to"/>. Never throws: a message to a dead process or an unreachable node is dropped.</summary>
     /// <remarks>The first message to a node that is not linked yet waits for the link to come up, as Erlang's send does.</remarks>
@@ -418,6 +459,10 @@ public sealed partial class Node
             {
                 await console.WriteAsync(text);
                 await console.FlushAsync();
+            }
+            else if (message is object?[] { Length: 3 } sync && sync[0] is Atom syncTag && syncTag == s_ioSync && sync[1] is Pid replyTo && sync[2] is Ref reference)
+            {
+                context.Send(replyTo, new object?[] { reference, Exits.Normal });
             }
         }
     }

@@ -4,6 +4,7 @@ using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.PortMapper;
 using Kv.Server.Distribution;
+using Kv.Server.Shell;
 using Kv.Server.Tcp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,9 @@ internal static class KvHost
         ["--hidden"] = "Node:" + nameof(NodeHostOptions.Hidden),
         ["--dist-port"] = "Node:" + nameof(NodeHostOptions.DistPort),
         ["--tick-time"] = "Node:" + nameof(NodeHostOptions.TickTime),
+        ["--load"] = "Node:" + nameof(NodeHostOptions.Load),
+        ["--eval"] = "Shell:" + nameof(ShellOptions.Eval),
+        ["--shell"] = "Shell:" + nameof(ShellOptions.Shell),
     };
 
     /// <summary>Runs the node until Ctrl+C or SIGTERM; returns the process exit code.</summary>
@@ -40,14 +44,33 @@ internal static class KvHost
         // The host logs a failed start with a stack trace; RunAsync reports it below in one line
         // (expected failures) or with the exception (anything else).
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        var shell = builder.Configuration.GetSection("Shell").Get<ShellOptions>() ?? new ShellOptions();
+        var console = shell.Eval is not null || shell.Shell || !Console.IsInputRedirected;
+        if (console)
+        {
+            // The console is for the shell: only warnings and errors are logged there.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
         builder.Services.AddKvNode(builder.Configuration.GetSection("Node"));
-        builder.Services.AddKvServer(builder.Configuration);
+        if (shell.Eval is null)
+        {
+            builder.Services.AddKvServer(builder.Configuration);
+        }
+        else
+        {
+            builder.Services.AddSingleton<BucketRegistry>();
+        }
+
+        builder.Services.Configure<ShellOptions>(builder.Configuration.GetSection("Shell"));
+        builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>()) { WaitForSpawned = shell.Eval is not null });
+        builder.Services.AddHostedService<ShellService>();
 
         using var host = builder.Build();
         try
         {
             await host.RunAsync();
-            return 0;
+            return Environment.ExitCode;
         }
         catch (OptionsValidationException ex)
         {

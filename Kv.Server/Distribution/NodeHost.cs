@@ -1,4 +1,7 @@
+using Kv.Core.Application;
+using Kv.Core.Buckets;
 using Kv.Distribution;
+using Kv.Distribution.Processes;
 using Kv.Distribution.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +17,7 @@ namespace Kv.Server.Distribution;
 internal sealed class NodeHost(
     IOptions<NodeHostOptions> options,
     INodeDirectory directory,
+    BucketRegistry registry,
     ILoggerFactory loggerFactory,
     DistributionMetrics metrics) : IHostedService, IAsyncDisposable
 {
@@ -40,6 +44,14 @@ internal sealed class NodeHost(
         };
         Node = await Node.StartAsync(nodeOptions, loggerFactory, metrics, cancellationToken);
         BuiltInFunctions.Register(Node);
+        foreach (var module in settings.Modules)
+        {
+            LoadableModules.Load(Node, module);
+        }
+
+        // Output of work started from other nodes goes back to them (Erlang's group leaders).
+        ConsoleForwarding.Install(Node);
+        KvApplication.Start(Node, registry);
     }
 
     /// <inheritdoc />

@@ -21,6 +21,12 @@ internal sealed class NodeHostOptions
     /// <summary><c>--tick-time</c> in seconds: a silent link is declared down after this long.</summary>
     public double TickTime { get; set; } = 15;
 
+    /// <summary><c>--load Hello</c>: optional modules to export, comma-separated (see <see cref="LoadableModules"/>).</summary>
+    public string? Load { get; set; }
+
+    /// <summary>The modules of <see cref="Load"/>.</summary>
+    public IEnumerable<string> Modules => (Load ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Whether a name was given: a node without one is not distributed.</summary>
     public bool IsDistributed => !string.IsNullOrWhiteSpace(SName) || !string.IsNullOrWhiteSpace(Name);
 }

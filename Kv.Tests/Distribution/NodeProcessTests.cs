@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
-using Kv.Distribution.PortMapper;
 using Kv.Distribution.Rpc;
 using Kv.Tests.Support;
 
@@ -15,43 +12,21 @@ namespace Kv.Tests.Distribution;
 [Trait("distributed", "true")]
 public sealed class NodeProcessTests : IAsyncLifetime
 {
-    private const string CookieValue = "process-test-cookie";
-    private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
-    private readonly int _portMapperPort = FreePort();
-    private readonly List<NodeProcess> _processes = [];
-    private readonly LogRecorder _logs = new();
-    private Node? _self;
+    private readonly NodeCluster _cluster = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private Node Self => _self ?? throw new InvalidOperationException("Not started.");
+    private Node Self => _cluster.Self;
 
     public async ValueTask InitializeAsync()
     {
-        if (!DistributedEnvironment.NodesAllowed)
+        if (DistributedEnvironment.NodesAllowed)
         {
-            return;
-        }
-
-        var directory = new PortMapperDirectory(new PortMapperOptions { Port = _portMapperPort }, _logs);
-        _self = await Node.StartAsync(
-            new NodeOptions { Name = NameOf("tester"), Cookie = CookieValue, Directory = directory, ListenAddress = IPAddress.Loopback },
-            _logs,
-            cancellationToken: Ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            await process.DisposeAsync();
-        }
-
-        if (_self is not null)
-        {
-            await _self.DisposeAsync();
+            await _cluster.StartSelfAsync();
         }
     }
+
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [DistributedFact]
     public async Task TwoConsoleHosts_ConnectWithNoOtherSetup()
@@ -91,7 +66,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
             .ToArray();
 
         var killed = DateTime.UtcNow;
-        _processes.Single().KillHard();
+        _cluster.Processes.Single().KillHard();
 
         foreach (var call in calls)
         {
@@ -107,7 +82,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
     {
         var bar = await StartNodeAsync("bar");
         var before = await Self.CallAsync(bar, "Kernel", "Creation", [], cancellationToken: Ct);
-        _processes.Single().KillHard();
+        _cluster.Processes.Single().KillHard();
         await Eventually.TrueAsync(() => !Self.ConnectedNodes.Contains(bar), "the link to the killed node to go down");
 
         await StartNodeAsync("bar");
@@ -123,27 +98,10 @@ public sealed class NodeProcessTests : IAsyncLifetime
 
         Assert.Equal(PingResult.Pang, await Self.PingAsync(bar, Ct));
 
-        await _logs.WaitForAsync($"Handshake with {bar} refused at RecvChallengeAck");
-        await _processes.Single().WaitForLineAsync(new System.Text.RegularExpressions.Regex("refused at RecvChallengeReply.*BadCookie"));
+        await _cluster.Logs.WaitForAsync($"Handshake with {bar} refused at RecvChallengeAck");
+        await _cluster.Processes.Single().WaitForLineAsync(new System.Text.RegularExpressions.Regex("refused at RecvChallengeReply.*BadCookie"));
     }
 
-    private NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}");
-
-    private async Task<NodeName> StartNodeAsync(string name, string cookie = CookieValue)
-    {
-        var node = NameOf(name);
-        var process = NodeProcess.Start(
-            new Dictionary<string, string> { [PortMapperOptions.PortVariable] = _portMapperPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            "--sname", node.Name, "--cookie", cookie, "--port", "0", "--bind", "127.0.0.1");
-        _processes.Add(process);
-        await process.WaitForListeningPortAsync();
-        return node;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
+    private async Task<NodeName> StartNodeAsync(string name, string cookie = NodeCluster.CookieValue) =>
+        (await _cluster.StartNodeAsync(name, cookie)).Name;
 }

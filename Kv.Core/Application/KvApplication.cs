@@ -1,0 +1,32 @@
+using Kv.Core.Buckets;
+using Kv.Distribution;
+using Kv.Distribution.Supervision;
+using Kv.Distribution.Tasks;
+using Kv.Distribution.Terms;
+
+namespace Kv.Core.Application;
+
+/// <summary>
+/// The kv application's supervision tree on a node, as the guide's <c>KV.Supervisor</c> has it:
+/// the <see cref="RegistryServer"/> (<c>KV.Registry</c>) and the <c>RouterTasks</c> task
+/// supervisor, one-for-all.
+/// </summary>
+public static class KvApplication
+{
+    /// <summary>The task supervisor the router runs remote requests under.</summary>
+    public const string RouterTasks = "RouterTasks";
+
+    /// <summary>The supervisor's registered name.</summary>
+    public const string SupervisorName = "KV.Supervisor";
+
+    /// <summary>Starts the tree on <paramref name="node"/>; returns the supervisor's pid.</summary>
+    public static Pid Start(Node node, BucketRegistry registry) =>
+        Supervisor.Start(
+            node,
+            [
+                new ChildSpec(RegistryServer.Name, parent => Distribution.Servers.GenServer.StartLink(parent, new RegistryServer(registry), RegistryServer.Name)),
+                new ChildSpec(RouterTasks, parent => TaskSupervisor.StartLink(parent, RouterTasks)),
+            ],
+            new SupervisorOptions(RestartStrategy.OneForAll),
+            SupervisorName);
+}

@@ -1,0 +1,114 @@
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.Processes;
+using Kv.Distribution.Rpc;
+using Kv.Server.Distribution;
+
+namespace Kv.Server.Shell;
+
+/// <summary>What a shell command printed, whether it succeeded, and whether the shell should end.</summary>
+internal sealed record ShellResult(bool Ok, string Output, bool Quit = false);
+
+/// <summary>
+/// The shell's commands, as a person would use <c>iex</c> on a node: <c>node</c>, <c>nodes</c>,
+/// <c>connect N</c>, <c>disconnect N</c>, <c>ping N</c>, <c>rpc N Module.Function args…</c>,
+/// <c>spawn N Module.Function args…</c>, <c>help</c>, <c>quit</c>. N is a short name (this host) or
+/// <c>name@host</c>.
+/// </summary>
+internal sealed class ShellCommands(NodeHost nodeHost)
+{
+    public const string Help = """
+        node                              this node's name
+        nodes                             the nodes this one is linked to
+        connect N | disconnect N          link to N, or drop the link
+        ping N                            pong when N answers, else pang
+        rpc N Module.Function args...     run an exported function on N and print its value
+        spawn N Module.Function args...   start a process on N running an exported function
+        help                              this text
+        quit                              stop the node
+        Arguments: 42, 1.5, true, false, nil, :atom, "quoted text", or a bare word (a string).
+        """;
+
+    private static readonly TimeSpan s_spawnWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>When set (<c>--eval</c>), <c>spawn</c> waits for the process to end so that its output is printed before the node stops.</summary>
+    public bool WaitForSpawned { get; init; }
+
+    public async Task<ShellResult> RunAsync(string line, CancellationToken cancellationToken)
+    {
+        var words = ShellArguments.Split(line);
+        if (words.Count == 0)
+        {
+            return new ShellResult(true, string.Empty);
+        }
+
+        try
+        {
+            return words[0] switch
+            {
+                "help" => new ShellResult(true, Help),
+                "quit" or "exit" => new ShellResult(true, string.Empty, Quit: true),
+                "node" => new ShellResult(true, nodeHost.Node?.Name.ToString() ?? "nonode@nohost"),
+                "nodes" => new ShellResult(true, TermFormatter.Format(RequireNode().ConnectedNodes.Select(n => n.ToString()).ToArray())),
+                "connect" when words.Count == 2 => new ShellResult(true, Format(await RequireNode().ConnectAsync(NodeName.Parse(words[1]), cancellationToken))),
+                "disconnect" when words.Count == 2 => new ShellResult(true, Format(RequireNode().Disconnect(NodeName.Parse(words[1])))),
+                "ping" when words.Count == 2 => new ShellResult(true, (await RequireNode().PingAsync(NodeName.Parse(words[1]), cancellationToken)).ToString().ToLowerInvariant()),
+                "rpc" when words.Count >= 3 => await RpcAsync(words, cancellationToken),
+                "spawn" when words.Count >= 3 => await SpawnAsync(words, cancellationToken),
+                _ => new ShellResult(false, $"** unknown command or wrong arguments: {line.Trim()} (try help)"),
+            };
+        }
+        catch (RpcException ex)
+        {
+            return new ShellResult(false, $"** ({ex.Failure}) {ex.Message}");
+        }
+        catch (ExitException ex)
+        {
+            return new ShellResult(false, $"** (exit) {Exits.Describe(ex.Reason)}");
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or Kv.Distribution.Terms.TermException)
+        {
+            return new ShellResult(false, "** " + ex.Message);
+        }
+    }
+
+    private async Task<ShellResult> RpcAsync(List<string> words, CancellationToken cancellationToken)
+    {
+        var (node, module, function, args) = ParseCall(words);
+        var self = RequireNode();
+        var value = await self.CallAsync(node, module, function, args, cancellationToken: cancellationToken);
+
+        // Output of the call reached this node before its reply: print it before the value.
+        await self.FlushConsoleAsync(TimeSpan.FromSeconds(2));
+        return new ShellResult(true, TermFormatter.Format(value));
+    }
+
+    private async Task<ShellResult> SpawnAsync(List<string> words, CancellationToken cancellationToken)
+    {
+        var (node, module, function, args) = ParseCall(words);
+        var self = RequireNode();
+        var pid = await self.SpawnAsync(node, module, function, args, cancellationToken);
+        if (WaitForSpawned)
+        {
+            await self.WhenExitedAsync(pid, s_spawnWait, cancellationToken);
+            await self.FlushConsoleAsync(TimeSpan.FromSeconds(2));
+        }
+
+        return new ShellResult(true, pid.ToString());
+    }
+
+    private static (NodeName Node, string Module, string Function, object?[] Args) ParseCall(List<string> words)
+    {
+        if (!ShellArguments.TrySplitFunction(words[2], out var module, out var function))
+        {
+            throw new FormatException($"'{words[2]}' is not Module.Function");
+        }
+
+        return (NodeName.Parse(words[1]), module, function, [.. words.Skip(3).Select(ShellArguments.ToTerm)]);
+    }
+
+    private Node RequireNode() =>
+        nodeHost.Node ?? throw new InvalidOperationException("This node is not distributed: start it with --sname NAME (or --name NAME@HOST).");
+
+    private static string Format(bool value) => value ? "true" : "false";
+}

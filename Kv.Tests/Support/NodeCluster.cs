@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.PortMapper;
+
+namespace Kv.Tests.Support;
+
+/// <summary>
+/// Node processes of the console host for one test class, on a private port-mapper port and
+/// cookie, plus a node inside the test process (<see cref="Self"/>) that talks to them. Nothing is
+/// started unless <see cref="DistributedEnvironment.NodesAllowed"/>.
+/// </summary>
+internal sealed class NodeCluster : IAsyncDisposable
+{
+    public const string CookieValue = "process-test-cookie";
+
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
+    private readonly List<NodeProcess> _processes = [];
+    private Node? _self;
+
+    public int PortMapperPort { get; } = FreePort();
+
+    public LogRecorder Logs { get; } = new();
+
+    public StringWriter SelfConsole { get; } = new();
+
+    public Node Self => _self ?? throw new InvalidOperationException("Not started.");
+
+    public IReadOnlyList<NodeProcess> Processes => _processes;
+
+    public async Task StartSelfAsync()
+    {
+        var directory = new PortMapperDirectory(new PortMapperOptions { Port = PortMapperPort }, Logs);
+        _self = await Node.StartAsync(
+            new NodeOptions
+            {
+                Name = NameOf("tester"),
+                Cookie = CookieValue,
+                Directory = directory,
+                ListenAddress = IPAddress.Loopback,
+                Console = TextWriter.Synchronized(SelfConsole),
+            },
+            Logs,
+            cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}");
+
+    /// <summary>Starts <c>Kv.Server --sname NAME</c> and waits until its TCP server listens.</summary>
+    public async Task<(NodeName Name, NodeProcess Process)> StartNodeAsync(string name, string cookie = CookieValue, params string[] extra)
+    {
+        var process = StartProcess(name, cookie, ["--port", "0", "--bind", "127.0.0.1", .. extra]);
+        await process.WaitForListeningPortAsync();
+        return (NameOf(name), process);
+    }
+
+    /// <summary>Starts <c>Kv.Server --sname NAME</c> with other arguments (such as <c>--eval</c>) and does not wait.</summary>
+    public NodeProcess StartProcess(string name, string cookie, string[] args)
+    {
+        var process = NodeProcess.Start(
+            new Dictionary<string, string> { [PortMapperOptions.PortVariable] = PortMapperPort.ToString(CultureInfo.InvariantCulture) },
+            ["--sname", NameOf(name).Name, "--cookie", cookie, .. args]);
+        _processes.Add(process);
+        return process;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        if (_self is not null)
+        {
+            await _self.DisposeAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
