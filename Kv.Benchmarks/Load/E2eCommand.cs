@@ -28,9 +28,9 @@ internal static class E2eCommand
         using var stopping = new CancellationTokenSource();
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stopping));
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stopping));
-        if (args[0] == "rpc")
+        if (args[0] is "rpc" or "task" or "pingpong")
         {
-            return await RunStoppableAsync(() => RpcCommand.RunAsync(args[1..], stopping.Token), stopping);
+            return await RunStoppableAsync(() => NodeLoadCommand.RunAsync(args[0], args[1..], stopping.Token), stopping);
         }
 
         LoadOptions options;

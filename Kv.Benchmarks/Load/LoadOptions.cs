@@ -32,7 +32,7 @@ internal sealed record LoadOptions(
                                  [--value-size 100] [--keys 1000] [--target 127.0.0.1:4040 [--pid N]]
                e2e server-memory [--clients 4] [--pipeline 64] [--value-size 100] [--keys 100000]
                                  [--target 127.0.0.1:4040 --pid N]
-               e2e rpc           [--callers 1,8,64,512] [--duration 10] [--warmup 1]
+               e2e rpc|task|pingpong [--callers 1,8,64,512] [--duration 10] [--warmup 1]
 
           --clients     connections, a comma-separated list: one run per value (1..1024)
           --pipeline    requests in flight per connection, a list too (1..1024)
@@ -40,8 +40,9 @@ internal sealed record LoadOptions(
           --value-size  bytes per value (1..16384); --keys keys per bucket (server) or in all (server-memory)
           --target      a loopback server already running; nothing is started. --pid: its process, to read its RSS
         Without --target a Kv.Server is started on a free loopback port and killed at the end.
-        e2e rpc starts a named node (private port mapper and cookie) and calls Kernel.Node on it from
-        a node in this process, with --callers concurrent callers.
+        e2e rpc|task|pingpong start a named node (private port mapper and cookie) and load it from a
+        node in this process with --callers concurrent callers: rpc Kernel.Node, a RouterTasks task
+        running Kernel.Node awaited here, or ping-pong with a Process.Echo process there.
         """;
 
     /// <summary>Parses <paramref name="args"/> for <paramref name="mode"/> (<c>server</c> or <c>server-memory</c>).</summary>

@@ -1,4 +1,6 @@
 using Kv.Distribution;
+using Kv.Distribution.Processes;
+using Kv.Distribution.Terms;
 
 namespace Kv.Server.Distribution;
 
@@ -12,6 +14,16 @@ internal static class BuiltInFunctions
         {
             await Task.Delay(milliseconds);
             return "ok";
+        });
+
+        // A process that answers every [pid, message] with message, until it gets :stop: the
+        // other end of ping-pong between nodes.
+        node.Functions.Register("Process", "Echo", static async (ProcessContext context) =>
+        {
+            while (await context.ReceiveAsync() is object?[] { Length: 2 } request && request[0] is Pid from)
+            {
+                context.Send(from, request[1]);
+            }
         });
     }
 }

@@ -9,15 +9,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Kv.Benchmarks.Load;
 
 /// <summary>
-/// <c>e2e rpc [--callers 1,8,64,512] [--duration 10] [--warmup 1]</c>: starts a named node process on a
-/// private port-mapper port and cookie, and measures <c>Kernel.Node</c> rpc from a node in this
-/// process: one run per caller count, each with p50/p99 and errors.
+/// <c>e2e rpc|task|pingpong [--callers 1,8,64,512] [--duration 10] [--warmup 1]</c>: starts a named node
+/// process on a private port-mapper port and cookie, and loads it from a node in this process:
+/// <c>rpc</c> calls <c>Kernel.Node</c>, <c>task</c> runs <c>Kernel.Node</c> under its
+/// <c>RouterTasks</c> supervisor and awaits it, <c>pingpong</c> bounces messages between a process
+/// here and a <c>Process.Echo</c> process there (one pair per caller).
 /// </summary>
-internal static class RpcCommand
+internal static class NodeLoadCommand
 {
     private static readonly TimeSpan s_grace = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string mode, string[] args, CancellationToken cancellationToken)
     {
         var callers = ListOption(args, "--callers", [1, 8, 64, 512]);
         var duration = TimeSpan.FromSeconds(ListOption(args, "--duration", [10])[0]);
@@ -36,13 +38,20 @@ internal static class RpcCommand
         await using var self = await Node.StartAsync(
             new NodeOptions { Name = NodeName.Parse($"kvbench-client-{tag}"), Cookie = cookie, Directory = directory, ListenAddress = IPAddress.Loopback },
             cancellationToken: cancellationToken);
-        Console.WriteLine($"target: {serverName} (pid {server.Id}), rpc Kernel.Node from {self.Name}");
+        ILoadWorkload workload = mode switch
+        {
+            "rpc" => new RpcWorkload(self, serverName),
+            "task" => new RemoteTaskWorkload(self, serverName),
+            "pingpong" => new PingPongWorkload(self, serverName),
+            _ => throw new FormatException($"unknown mode {mode}"),
+        };
+        Console.WriteLine($"target: {serverName} (pid {server.Id}), {mode} from {self.Name}");
 
         var failed = false;
-        var rows = new List<string> { "| callers | calls/s | p50 µs | p99 µs | errors |", "| ---: | ---: | ---: | ---: | ---: |" };
+        var rows = new List<string> { $"| {mode} callers | per second | p50 µs | p99 µs | errors |", "| ---: | ---: | ---: | ---: | ---: |" };
         foreach (var count in callers)
         {
-            var result = await LoadRunner.RunAsync(new RpcWorkload(self, serverName), new LoadSettings(count, warmup, duration, s_grace), cancellationToken);
+            var result = await LoadRunner.RunAsync(workload, new LoadSettings(count, warmup, duration, s_grace), cancellationToken);
             Console.WriteLine(Report.RunLine(result));
             rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {count} | {result.OpsPerSecond:0} | {result.P50Micros:0.0} | {result.P99Micros:0.0} | {result.Errors} |"));
             failed |= result.Errors > 0;
