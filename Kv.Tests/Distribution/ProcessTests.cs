@@ -226,6 +226,26 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task RemoteSpawnMonitor_DeliversTheCrashReason()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        bar.Functions.RegisterModule(typeof(TestFunctions));
+        var down = new TaskCompletionSource<(Ref, DownMessage)>();
+
+        foo.Spawn(async context =>
+        {
+            var (_, monitor) = await context.SpawnMonitorAsync(bar.Name, "Test.Functions", "Crash", [], Ct);
+            down.SetResult((monitor, (DownMessage)(await context.ReceiveAsync(m => m is DownMessage, s_wait))!));
+        });
+
+        var (expected, message) = await down.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal(expected, message.Monitor);
+        Assert.Contains("crashed on purpose", Exits.Describe(message.Reason), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RemoteSpawn_OfAnUnexportedFunction_IsUndefined()
     {
         await using var nodes = new TestNodes();
