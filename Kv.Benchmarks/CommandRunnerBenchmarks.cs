@@ -1,6 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using Kv.Core.Buckets;
+using Kv.Core.Routing;
 using Kv.Server.Protocol;
 
 namespace Kv.Benchmarks;
@@ -24,7 +25,7 @@ public class CommandRunnerBenchmarks
     {
         var registry = new BucketRegistry();
         registry.Create("shopping").Put("milk", new string('v', 100));
-        _runner = new CommandRunner(registry);
+        _runner = new CommandRunner(registry, new Router(RoutingTable.Local, registry));
     }
 
     [Benchmark]
@@ -40,7 +41,7 @@ public class CommandRunnerBenchmarks
     private int Run(in Command command)
     {
         _output.ResetWrittenCount();
-        _runner.Run(command, _output);
+        _runner.TryRun(command, _output);
         return _output.WrittenCount;
     }
 }

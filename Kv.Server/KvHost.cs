@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Kv.Core.Buckets;
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.PortMapper;
@@ -8,6 +9,7 @@ using Kv.Server.Shell;
 using Kv.Server.Tcp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,6 +31,7 @@ internal static class KvHost
         ["--dist-port"] = "Node:" + nameof(NodeHostOptions.DistPort),
         ["--tick-time"] = "Node:" + nameof(NodeHostOptions.TickTime),
         ["--load"] = "Node:" + nameof(NodeHostOptions.Load),
+        ["--nodes"] = "Node:" + nameof(NodeHostOptions.Nodes),
         ["--eval"] = "Shell:" + nameof(ShellOptions.Eval),
         ["--shell"] = "Shell:" + nameof(ShellOptions.Shell),
     };
@@ -52,18 +55,35 @@ internal static class KvHost
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         }
 
-        builder.Services.AddKvNode(builder.Configuration.GetSection("Node"));
+        var nodeSection = builder.Configuration.GetSection("Node");
+        var nodeSettings = nodeSection.Get<NodeHostOptions>() ?? new NodeHostOptions();
+        NodesConfig nodes;
+        try
+        {
+            nodes = NodesFile.Load(nodeSettings.Nodes);
+        }
+        catch (InvalidDataException ex)
+        {
+            await Console.Error.WriteLineAsync($"kv: {ex.Message}");
+            return 2;
+        }
+
+        // The TCP port: --port, else PORT, else this node's port in nodes.json, else 4040.
+        if (builder.Configuration[nameof(KvServerOptions.Port)] is null
+            && NodeName.TryParse(nodeSettings.NodeNameText, out var self, out _)
+            && nodes.Nodes.TryGetValue(self, out var own) && own.Port is { } port)
+        {
+            builder.Configuration[nameof(KvServerOptions.Port)] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        builder.Services.AddKvNode(nodeSection, nodes);
         if (shell.Eval is null)
         {
             builder.Services.AddKvServer(builder.Configuration);
         }
-        else
-        {
-            builder.Services.AddSingleton<BucketRegistry>();
-        }
 
         builder.Services.Configure<ShellOptions>(builder.Configuration.GetSection("Shell"));
-        builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>()) { WaitForSpawned = shell.Eval is not null });
+        builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>(), provider.GetRequiredService<Router>()) { WaitForSpawned = shell.Eval is not null });
         builder.Services.AddHostedService<ShellService>();
 
         using var host = builder.Build();
@@ -90,7 +110,7 @@ internal static class KvHost
     }
 
     /// <summary>Registers this process's node (started when it has a name) and the port mapper it registers with.</summary>
-    public static IServiceCollection AddKvNode(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddKvNode(this IServiceCollection services, IConfiguration configuration, NodesConfig nodes)
     {
         services.AddOptions<NodeHostOptions>()
             .Bind(configuration)
@@ -99,11 +119,28 @@ internal static class KvHost
             .Validate(o => o.Name is null || (NodeName.TryParse(o.Name, out _, out _) && o.Name.Contains('@', StringComparison.Ordinal)), "--name takes a full name such as foo@host.example.com.")
             .ValidateOnStart();
         services.AddSingleton(_ => new DistributionMetrics());
-        services.AddSingleton<INodeDirectory>(provider =>
-            new PortMapperDirectory(PortMapperOptions.FromEnvironment(), provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(nodes);
+        services.TryAddSingleton<BucketRegistry>();
+        services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));
+        services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(nodes, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<NodeHost>();
         services.AddHostedService(provider => provider.GetRequiredService<NodeHost>());
         return services;
+    }
+
+    /// <summary>The port mapper, with the explicit addresses of nodes.json in front of it.</summary>
+    private static StaticNodeDirectory NodeDirectoryOf(NodesConfig nodes, ILoggerFactory loggerFactory)
+    {
+        var directory = new StaticNodeDirectory(new PortMapperDirectory(PortMapperOptions.FromEnvironment(), loggerFactory));
+        foreach (var (node, settings) in nodes.Nodes)
+        {
+            if (settings.Address is { } address)
+            {
+                directory.Set(node, System.Net.IPEndPoint.Parse(address));
+            }
+        }
+
+        return directory;
     }
 
     /// <summary>Registers the bucket registry and the TCP text server, bound to <paramref name="configuration"/>.</summary>
@@ -116,7 +153,8 @@ internal static class KvHost
             .Validate(o => o.MaxLineLength >= 16, "--max-line-length must be at least 16 bytes.")
             .ValidateOnStart();
         services.AddMetrics();
-        services.AddSingleton<BucketRegistry>();
+        services.TryAddSingleton<BucketRegistry>();
+        services.TryAddSingleton(provider => new Router(RoutingTable.Local, provider.GetRequiredService<BucketRegistry>()));
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<KvTcpServer>();
         services.AddHostedService(provider => provider.GetRequiredService<KvTcpServer>());

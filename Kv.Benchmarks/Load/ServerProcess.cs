@@ -49,6 +49,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+
+            // Not the repository root: a nodes.json there would route this node's buckets.
+            WorkingDirectory = AppContext.BaseDirectory,
         };
         foreach (var arg in (string[])[dll, "--port", "0", "--bind", "127.0.0.1", .. extraArgs ?? []])
         {

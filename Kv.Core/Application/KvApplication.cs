@@ -1,4 +1,5 @@
 using Kv.Core.Buckets;
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Supervision;
 using Kv.Distribution.Tasks;
@@ -19,9 +20,14 @@ public static class KvApplication
     /// <summary>The supervisor's registered name.</summary>
     public const string SupervisorName = "KV.Supervisor";
 
-    /// <summary>Starts the tree on <paramref name="node"/>; returns the supervisor's pid.</summary>
-    public static Pid Start(Node node, BucketRegistry registry) =>
-        Supervisor.Start(
+    /// <summary>Exports the kv functions, attaches the router to <paramref name="node"/>, and starts the tree; returns the supervisor's pid.</summary>
+    public static Pid Start(Node node, BucketRegistry registry, Router router)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(router);
+        KvFunctions.Register(node, registry, router);
+        router.Attach(node);
+        return Supervisor.Start(
             node,
             [
                 new ChildSpec(RegistryServer.Name, parent => Distribution.Servers.GenServer.StartLink(parent, new RegistryServer(registry), RegistryServer.Name)),
@@ -29,4 +35,5 @@ public static class KvApplication
             ],
             new SupervisorOptions(RestartStrategy.OneForAll),
             SupervisorName);
+    }
 }

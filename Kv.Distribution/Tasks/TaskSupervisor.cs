@@ -13,13 +13,22 @@ namespace Kv.Distribution.Tasks;
 /// <remarks>
 /// A task started from inside a process is linked to it, as Elixir's <c>Task.Supervisor.async</c>
 /// links. The task is monitored on behalf of the awaiting side from the moment it is spawned, so a
-/// crash, even an immediate one, ends the await with the reason.
+/// crash, even an immediate one, ends the await with the reason. The link needs one more step,
+/// as in Elixir's <c>Task.Supervised</c>:
+/// 1. the supervisor spawns the task, linked on the task's side, and answers with its pid;
+/// 2. the owner records its side of the link, then sends the task <c>[:go, tag]</c>;
+/// 3. only then does the task run, so a crash cannot reach the owner before the owner knows the link
+///    (the task gives up after 5 s without a go, should the owner have vanished).
 /// </remarks>
 public sealed class TaskSupervisor : GenServer
 {
     private static readonly Atom s_start = new("start_task");
     private static readonly Atom s_ok = new("ok");
     private static readonly Atom s_error = new("error");
+    private static readonly Atom s_go = new("go");
+
+    /// <summary>How long a task started from a process waits for its owner's go before giving up.</summary>
+    private static readonly TimeSpan s_goGuard = TimeSpan.FromSeconds(5);
 
     private TaskSupervisor()
     {
@@ -85,6 +94,11 @@ public sealed class TaskSupervisor : GenServer
         var pid = Context.Node.SpawnLocal(
             async context =>
             {
+                if (owner is not null)
+                {
+                    await context.ReceiveAsync(m => m is object?[] { Length: 2 } go && go[0] is Atom a && a == s_go, s_goGuard);
+                }
+
                 var result = await exported.InvokeAsync(args);
                 if (tag is { } replyTag)
                 {
@@ -129,6 +143,7 @@ public sealed class TaskSupervisor : GenServer
                 if (owner is not null)
                 {
                     owner.Process.AddLink(pid);
+                    node.Send(pid, new object?[] { s_go, tag });
                 }
 
                 return new TaskHandle(node, pid, tag, reply);

@@ -1,5 +1,6 @@
 using Kv.Core.Application;
 using Kv.Core.Buckets;
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Nodes;
@@ -18,6 +19,7 @@ internal sealed class NodeHost(
     IOptions<NodeHostOptions> options,
     INodeDirectory directory,
     BucketRegistry registry,
+    Router router,
     ILoggerFactory loggerFactory,
     DistributionMetrics metrics) : IHostedService, IAsyncDisposable
 {
@@ -51,7 +53,7 @@ internal sealed class NodeHost(
 
         // Output of work started from other nodes goes back to them (Erlang's group leaders).
         ConsoleForwarding.Install(Node);
-        KvApplication.Start(Node, registry);
+        KvApplication.Start(Node, registry, router);
     }
 
     /// <inheritdoc />

@@ -21,6 +21,12 @@ internal sealed class NodeHostOptions
     /// <summary><c>--tick-time</c> in seconds: a silent link is declared down after this long.</summary>
     public double TickTime { get; set; } = 15;
 
+    /// <summary><c>--nodes PATH</c>: the routing table file; else <c>nodes.json</c> in the working directory when there is one.</summary>
+    public string? Nodes { get; set; }
+
+    /// <summary>This node's name as given, or <see langword="null"/> when not distributed.</summary>
+    public string? NodeNameText => Name ?? SName;
+
     /// <summary><c>--load Hello</c>: optional modules to export, comma-separated (see <see cref="LoadableModules"/>).</summary>
     public string? Load { get; set; }
 

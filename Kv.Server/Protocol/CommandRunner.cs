@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Text;
 using Kv.Core.Buckets;
+using Kv.Core.Routing;
+using Kv.Distribution.Processes;
+using Kv.Distribution.Rpc;
 
 namespace Kv.Server.Protocol;
 
@@ -9,15 +12,81 @@ namespace Kv.Server.Protocol;
 /// the protocol table says, into the connection's output.
 /// </summary>
 /// <remarks>
-/// Bucket names and keys are decoded into a stack buffer and looked up by span, so GET, DELETE and
-/// a PUT over an existing key allocate only what they must store.
+/// A command on a bucket of this node runs at once (<see cref="TryRun"/>): bucket names and keys are
+/// decoded into a stack buffer and looked up by span, so GET, DELETE and a PUT over an existing key
+/// allocate only what they must store. A command on another node's bucket goes through the
+/// <see cref="Router"/> (<see cref="RunRemoteAsync"/>), as the guide's server does: the bucket is
+/// created or looked up on its owner, then used there. A routing failure (no entry, node down,
+/// timeout) is answered <c>ERROR</c>.
 /// </remarks>
-internal sealed class CommandRunner(BucketRegistry registry)
+internal sealed class CommandRunner(BucketRegistry registry, Router router)
 {
     private const int StackChars = 512;
 
-    /// <summary>Runs <paramref name="command"/> and writes its reply to <paramref name="output"/>.</summary>
-    public void Run(in Command command, IBufferWriter<byte> output)
+    /// <summary>Runs <paramref name="command"/> when its bucket lives here and writes its reply.</summary>
+    /// <returns><see langword="false"/> when the bucket lives elsewhere: run it with <see cref="RunRemoteAsync"/>.</returns>
+    public bool TryRun(in Command command, IBufferWriter<byte> output)
+    {
+        if (!router.IsLocal(command.Bucket[0]))
+        {
+            return false;
+        }
+
+        Run(command, output);
+        return true;
+    }
+
+    /// <summary>Runs a command on another node's bucket and writes its reply.</summary>
+    public async Task RunRemoteAsync(RemoteCommand command, IBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (command.Kind == CommandKind.Create)
+            {
+                await router.CreateAsync(command.Bucket, cancellationToken);
+                output.Write(Replies.Ok);
+                return;
+            }
+
+            if (await router.LookupAsync(command.Bucket, cancellationToken) is not { } bucket)
+            {
+                output.Write(Replies.NotFound);
+                return;
+            }
+
+            switch (command.Kind)
+            {
+                case CommandKind.Get:
+                    WriteValue(await bucket.GetAsync(command.Key, cancellationToken), output);
+                    break;
+                case CommandKind.Put:
+                    await bucket.PutAsync(command.Key, command.Value, cancellationToken);
+                    output.Write(Replies.Ok);
+                    break;
+                case CommandKind.Delete:
+                    await bucket.DeleteAsync(command.Key, cancellationToken);
+                    output.Write(Replies.Ok);
+                    break;
+            }
+        }
+        catch (BucketStoppedException)
+        {
+            output.Write(Replies.NotFound);
+        }
+        catch (Exception ex) when (ex is RoutingException or RpcException or ExitException)
+        {
+            output.Write(Replies.Error);
+        }
+    }
+
+    /// <summary>The strings of a command that must be awaited.</summary>
+    public static RemoteCommand Materialize(in Command command) => new(
+        command.Kind,
+        Encoding.UTF8.GetString(command.Bucket),
+        Encoding.UTF8.GetString(command.Key),
+        Encoding.UTF8.GetString(command.Value));
+
+    private void Run(in Command command, IBufferWriter<byte> output)
     {
         var needed = command.Bucket.Length + command.Key.Length;
         char[]? rented = null;

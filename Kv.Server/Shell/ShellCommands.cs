@@ -1,3 +1,4 @@
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Processes;
@@ -15,7 +16,7 @@ internal sealed record ShellResult(bool Ok, string Output, bool Quit = false);
 /// <c>spawn N Module.Function args…</c>, <c>help</c>, <c>quit</c>. N is a short name (this host) or
 /// <c>name@host</c>.
 /// </summary>
-internal sealed class ShellCommands(NodeHost nodeHost)
+internal sealed class ShellCommands(NodeHost nodeHost, Router router)
 {
     public const string Help = """
         node                              this node's name
@@ -23,6 +24,8 @@ internal sealed class ShellCommands(NodeHost nodeHost)
         connect N | disconnect N          link to N, or drop the link
         ping N                            pong when N answers, else pang
         rpc N Module.Function args...     run an exported function on N and print its value
+        route BUCKET Module.Function args...
+                                          run it on the node that owns BUCKET (by nodes.json)
         spawn N Module.Function args...   start a process on N running an exported function
         help                              this text
         quit                              stop the node
@@ -55,6 +58,7 @@ internal sealed class ShellCommands(NodeHost nodeHost)
                 "ping" when words.Count == 2 => new ShellResult(true, (await RequireNode().PingAsync(NodeName.Parse(words[1]), cancellationToken)).ToString().ToLowerInvariant()),
                 "rpc" when words.Count >= 3 => await RpcAsync(words, cancellationToken),
                 "spawn" when words.Count >= 3 => await SpawnAsync(words, cancellationToken),
+                "route" when words.Count >= 3 => await RouteAsync(words, cancellationToken),
                 _ => new ShellResult(false, $"** unknown command or wrong arguments: {line.Trim()} (try help)"),
             };
         }
@@ -66,7 +70,7 @@ internal sealed class ShellCommands(NodeHost nodeHost)
         {
             return new ShellResult(false, $"** (exit) {Exits.Describe(ex.Reason)}");
         }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or Kv.Distribution.Terms.TermException)
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or RoutingException or Kv.Distribution.Terms.TermException)
         {
             return new ShellResult(false, "** " + ex.Message);
         }
@@ -80,6 +84,23 @@ internal sealed class ShellCommands(NodeHost nodeHost)
 
         // Output of the call reached this node before its reply: print it before the value.
         await self.FlushConsoleAsync(TimeSpan.FromSeconds(2));
+        return new ShellResult(true, TermFormatter.Format(value));
+    }
+
+    private async Task<ShellResult> RouteAsync(List<string> words, CancellationToken cancellationToken)
+    {
+        if (!ShellArguments.TrySplitFunction(words[2], out var module, out var function))
+        {
+            throw new FormatException($"'{words[2]}' is not Module.Function");
+        }
+
+        var bucket = ShellArguments.ToTerm(words[1]) as string ?? words[1];
+        var value = await router.RouteAsync(bucket, module, function, [.. words.Skip(3).Select(ShellArguments.ToTerm)], cancellationToken);
+        if (nodeHost.Node is { } self)
+        {
+            await self.FlushConsoleAsync(TimeSpan.FromSeconds(2));
+        }
+
         return new ShellResult(true, TermFormatter.Format(value));
     }
 

@@ -47,7 +47,14 @@ internal sealed class ClientSession(
             {
                 var result = await input.ReadAsync(stopping);
                 var buffer = result.Buffer;
-                var status = AnswerLines(ref buffer, output);
+                LineStatus status;
+                RemoteCommand? remote;
+                while ((status = AnswerLines(ref buffer, output, out remote)) == LineStatus.Line && remote is not null)
+                {
+                    // A bucket of another node: await it, in order, then go on with the lines after it.
+                    await runner.RunRemoteAsync(remote, output, stopping);
+                }
+
                 input.AdvanceTo(buffer.Start, buffer.End);
 
                 if (status == LineStatus.TooLong)
@@ -101,27 +108,34 @@ internal sealed class ClientSession(
         }
     }
 
-    /// <summary>Answers every whole line in <paramref name="buffer"/> and leaves the rest in it.</summary>
-    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output)
+    /// <summary>
+    /// Answers the whole lines in <paramref name="buffer"/> and leaves the rest in it; stops early,
+    /// with <paramref name="remote"/> set, at a command that must be awaited.
+    /// </summary>
+    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output, out RemoteCommand? remote)
     {
+        remote = null;
         var answered = 0;
         LineStatus status;
         while ((status = LineReader.TryReadLine(ref buffer, maxLineLength, out var line)) == LineStatus.Line)
         {
-            Answer(line, output);
             answered++;
+            remote = Answer(line, output);
+            if (remote is not null)
+            {
+                break;
+            }
         }
 
         metrics.Answered(answered);
         return status;
     }
 
-    private void Answer(in ReadOnlySequence<byte> line, PipeWriter output)
+    private RemoteCommand? Answer(in ReadOnlySequence<byte> line, PipeWriter output)
     {
         if (line.IsSingleSegment)
         {
-            Answer(line.FirstSpan, output);
-            return;
+            return Answer(line.FirstSpan, output);
         }
 
         var length = (int)line.Length;
@@ -130,7 +144,7 @@ internal sealed class ClientSession(
         try
         {
             line.CopyTo(copy);
-            Answer(copy[..length], output);
+            return Answer(copy[..length], output);
         }
         finally
         {
@@ -141,24 +155,25 @@ internal sealed class ClientSession(
         }
     }
 
-    private void Answer(ReadOnlySpan<byte> line, PipeWriter output)
+    private RemoteCommand? Answer(ReadOnlySpan<byte> line, PipeWriter output)
     {
         if (!CommandParser.TryParse(line, out var command))
         {
             metrics.Rejected();
             output.Write(Replies.UnknownCommand);
-            return;
+            return null;
         }
 
         try
         {
-            runner.Run(command, output);
+            return runner.TryRun(command, output) ? null : CommandRunner.Materialize(command);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             metrics.Rejected();
             ServerLog.CommandFailed(logger, _remote, ex);
             output.Write(Replies.Error);
+            return null;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Kv.Core.Buckets;
+using Kv.Core.Routing;
 using Kv.Distribution.Support;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Hosting;
@@ -16,6 +17,7 @@ namespace Kv.Server.Tcp;
 internal sealed class KvTcpServer(
     IOptions<KvServerOptions> options,
     BucketRegistry registry,
+    Router router,
     ServerMetrics metrics,
     ILogger<KvTcpServer> logger) : IHostedService, IAsyncDisposable
 {
@@ -23,7 +25,7 @@ internal sealed class KvTcpServer(
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskTracker _sessions = new();
-    private readonly CommandRunner _runner = new(registry);
+    private readonly CommandRunner _runner = new(registry, router);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
     private Task _acceptLoop = Task.CompletedTask;

@@ -18,6 +18,7 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
     private readonly List<NodeProcess> _processes = [];
+    private readonly List<string> _files = [];
     private Node? _self;
 
     public int PortMapperPort { get; } = FreePort();
@@ -48,12 +49,36 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}");
 
+    /// <summary>Writes a nodes.json like the default one (a–m on foo, n–z on bar) naming this cluster's nodes; returns its path.</summary>
+    public string WriteNodesFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kv-nodes-{_suffix}.json");
+        File.WriteAllText(path, $$"""
+            {
+              "routing": [
+                { "first": "a", "last": "m", "node": "{{NameOf("foo").Name}}" },
+                { "first": "n", "last": "z", "node": "{{NameOf("bar").Name}}" }
+              ],
+              "nodes": { "{{NameOf("foo").Name}}": {}, "{{NameOf("bar").Name}}": {} }
+            }
+            """);
+        _files.Add(path);
+        return path;
+    }
+
     /// <summary>Starts <c>Kv.Server --sname NAME</c> and waits until its TCP server listens.</summary>
     public async Task<(NodeName Name, NodeProcess Process)> StartNodeAsync(string name, string cookie = CookieValue, params string[] extra)
     {
+        var (node, process, _) = await StartServingNodeAsync(name, cookie, extra);
+        return (node, process);
+    }
+
+    /// <summary>Starts a node like <see cref="StartNodeAsync"/> and returns its TCP server's loopback endpoint too.</summary>
+    public async Task<(NodeName Name, NodeProcess Process, IPEndPoint Server)> StartServingNodeAsync(string name, string cookie = CookieValue, params string[] extra)
+    {
         var process = StartProcess(name, cookie, ["--port", "0", "--bind", "127.0.0.1", .. extra]);
-        await process.WaitForListeningPortAsync();
-        return (NameOf(name), process);
+        var port = await process.WaitForListeningPortAsync();
+        return (NameOf(name), process, new IPEndPoint(IPAddress.Loopback, port));
     }
 
     /// <summary>Starts <c>Kv.Server --sname NAME</c> with other arguments (such as <c>--eval</c>) and does not wait.</summary>
@@ -76,6 +101,11 @@ internal sealed class NodeCluster : IAsyncDisposable
         if (_self is not null)
         {
             await _self.DisposeAsync();
+        }
+
+        foreach (var file in _files)
+        {
+            File.Delete(file);
         }
     }
 

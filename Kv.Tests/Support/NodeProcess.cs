@@ -43,6 +43,9 @@ internal sealed partial class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+
+            // Not the repository root: a nodes.json there would route this node's buckets.
+            WorkingDirectory = AppContext.BaseDirectory,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll"));
         foreach (var arg in args)

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Kv.Distribution.Nodes;
+
+namespace Kv.Core.Routing;
+
+/// <summary>What nodes.json says: the routing table and each node's settings.</summary>
+/// <param name="Table">The routing table.</param>
+/// <param name="Nodes">Each node's settings, by name.</param>
+public sealed record NodesConfig(RoutingTable Table, IReadOnlyDictionary<NodeName, NodeSettings> Nodes)
+{
+    /// <summary>No file: every bucket local, no node settings.</summary>
+    public static NodesConfig Empty { get; } = new(RoutingTable.Local, new Dictionary<NodeName, NodeSettings>());
+}
+
+/// <summary>A node's settings in nodes.json.</summary>
+/// <param name="Port">Its TCP text server's port.</param>
+/// <param name="Address">Its distribution address (<c>host:port</c>), to reach it without the port mapper.</param>
+public sealed record NodeSettings(int? Port, string? Address);
+
+/// <summary>
+/// Reads and checks nodes.json (format in DESIGN.md section 4). Every problem is an
+/// <see cref="InvalidDataException"/> that names it: unknown fields, a byte that is not one
+/// character or 0 to 255, a range whose first byte is after its last, overlapping ranges, a routing
+/// entry naming a node the file does not list, a bad port.
+/// </summary>
+public static class NodesFile
+{
+    /// <summary>The file looked for in the working directory when no path is given.</summary>
+    public const string DefaultFileName = "nodes.json";
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNameCaseInsensitive = false,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>
+    /// Loads <paramref name="path"/> when given, else <c>nodes.json</c> in the working directory when
+    /// there is one, else returns <see cref="NodesConfig.Empty"/>.
+    /// </summary>
+    public static NodesConfig Load(string? path)
+    {
+        if (path is null)
+        {
+            var fallback = Path.Combine(Directory.GetCurrentDirectory(), DefaultFileName);
+            return File.Exists(fallback) ? Parse(File.ReadAllText(fallback), fallback) : NodesConfig.Empty;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: no such file (given with --nodes).");
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses and checks the text of a nodes file; <paramref name="source"/> names it in errors.</summary>
+    public static NodesConfig Parse(string json, string source = DefaultFileName)
+    {
+        FileModel model;
+        try
+        {
+            model = JsonSerializer.Deserialize<FileModel>(json, s_json) ?? throw new InvalidDataException($"{source}: empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{source}: {ex.Message}", ex);
+        }
+
+        var nodes = new Dictionary<NodeName, NodeSettings>();
+        foreach (var (name, settings) in model.Nodes ?? [])
+        {
+            var node = ParseNode(name, source, "nodes");
+            if (settings.Port is < 0 or > 65535)
+            {
+                throw new InvalidDataException($"{source}: nodes.{name}.port must be 0 to 65535, not {settings.Port}.");
+            }
+
+            nodes[node] = new NodeSettings(settings.Port, settings.Address);
+        }
+
+        var entries = new List<RoutingEntry>();
+        foreach (var (row, index) in (model.Routing ?? []).Select((row, index) => (row, index)))
+        {
+            var where = $"routing[{index}]";
+            var first = ParseByte(row.First, source, where + ".first");
+            var last = ParseByte(row.Last, source, where + ".last");
+            if (first > last)
+            {
+                throw new InvalidDataException($"{source}: {where}: first ({first}) is after last ({last}).");
+            }
+
+            var node = ParseNode(row.Node ?? throw new InvalidDataException($"{source}: {where}: node is missing."), source, where + ".node");
+            if (nodes.Count > 0 && !nodes.ContainsKey(node))
+            {
+                throw new InvalidDataException($"{source}: {where}: node '{row.Node}' is not listed under \"nodes\".");
+            }
+
+            var entry = new RoutingEntry(first, last, node);
+            var overlap = entries.FirstOrDefault(e => e.First <= last && first <= e.Last);
+            if (overlap is not null)
+            {
+                throw new InvalidDataException($"{source}: {where} {entry} overlaps routing[{entries.IndexOf(overlap)}] {overlap}.");
+            }
+
+            entries.Add(entry);
+        }
+
+        return new NodesConfig(new RoutingTable(entries), nodes);
+    }
+
+    private static NodeName ParseNode(string text, string source, string where) =>
+        NodeName.TryParse(text, out var node, out var error) ? node : throw new InvalidDataException($"{source}: {where}: {error}");
+
+    private static byte ParseByte(JsonElement? value, string source, string where)
+    {
+        switch (value?.ValueKind)
+        {
+            case JsonValueKind.String when value.Value.GetString() is { } text && System.Text.Encoding.UTF8.GetByteCount(text) == 1:
+                return (byte)text[0];
+            case JsonValueKind.Number when value.Value.TryGetInt32(out var number) && number is >= 0 and <= 255:
+                return (byte)number;
+            case null:
+                throw new InvalidDataException($"{source}: {where} is missing.");
+            default:
+                throw new InvalidDataException($"{source}: {where} must be one character (a byte) or an integer 0 to 255, not {value.Value.GetRawText()}.");
+        }
+    }
+
+    private sealed class FileModel
+    {
+        [JsonPropertyName("routing")]
+        public List<RowModel>? Routing { get; set; }
+
+        [JsonPropertyName("nodes")]
+        public Dictionary<string, NodeModel>? Nodes { get; set; }
+    }
+
+    private sealed class RowModel
+    {
+        [JsonPropertyName("first")]
+        public JsonElement? First { get; set; }
+
+        [JsonPropertyName("last")]
+        public JsonElement? Last { get; set; }
+
+        [JsonPropertyName("node")]
+        public string? Node { get; set; }
+    }
+
+    private sealed class NodeModel
+    {
+        [JsonPropertyName("port")]
+        public int? Port { get; set; }
+
+        [JsonPropertyName("address")]
+        public string? Address { get; set; }
+    }
+}
