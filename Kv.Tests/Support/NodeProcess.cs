@@ -96,6 +96,13 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     public async Task<int> WaitForListeningPortAsync() =>
         int.Parse((await WaitForLineAsync(ListeningLine())).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Types <paramref name="text"/> on the process's standard input.</summary>
+    public async Task TypeAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        await _process.StandardInput.FlushAsync();
+    }
+
     /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no clean-up runs in it.</summary>
     public void KillHard()
     {
