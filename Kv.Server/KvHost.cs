@@ -102,6 +102,11 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: the TCP port is already in use ({ex.Message}); pick another with --port.");
             return 2;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM while still starting: a clean stop, as asked.
+            return 0;
+        }
         catch (Exception ex)
         {
             await Console.Error.WriteLineAsync($"kv: failed: {ex}");
