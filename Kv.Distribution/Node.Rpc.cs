@@ -95,6 +95,13 @@ public sealed partial class Node
             {
                 Reply(RpcOutcome.BadArg, ex.Message);
             }
+            catch (RpcException ex) when (ex.Failure is RpcFailure.Exception or RpcFailure.Undefined or RpcFailure.BadArg)
+            {
+                // A call this one made failed (a route passed on, say): hand back the original failure and type.
+                Reply(
+                    ex.Failure switch { RpcFailure.Undefined => RpcOutcome.Undefined, RpcFailure.BadArg => RpcOutcome.BadArg, _ => RpcOutcome.Exception },
+                    ex.Failure == RpcFailure.Exception ? new object?[] { ex.RemoteType ?? typeof(RpcException).FullName, ex.Message } : ex.Message);
+            }
             catch (Exception ex)
             {
                 DistributionLog.RpcThrew(node.Logger, connection.Peer.ToString(), module, function, ex);

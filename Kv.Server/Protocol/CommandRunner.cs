@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution.Processes;
@@ -36,40 +37,33 @@ internal sealed class CommandRunner(BucketRegistry registry, Router router)
         return true;
     }
 
-    /// <summary>Runs a command on another node's bucket and writes its reply.</summary>
+    /// <summary>
+    /// Runs a command on another node's bucket and writes its reply: one routed call to the owner
+    /// (<c>KV.Registry.Create</c>, or <c>KV.Bucket.Get/Put/Delete</c>, which fail there as a stopped
+    /// bucket when the bucket does not exist).
+    /// </summary>
     public async Task RunRemoteAsync(RemoteCommand command, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
         try
         {
-            if (command.Kind == CommandKind.Create)
+            var (module, function, args) = command.Kind switch
             {
-                await router.CreateAsync(command.Bucket, cancellationToken);
+                CommandKind.Create => (KvFunctions.RegistryModule, "Create", new object?[] { command.Bucket }),
+                CommandKind.Get => (KvFunctions.BucketModule, "Get", new object?[] { command.Bucket, command.Key }),
+                CommandKind.Put => (KvFunctions.BucketModule, "Put", new object?[] { command.Bucket, command.Key, command.Value }),
+                _ => (KvFunctions.BucketModule, "Delete", new object?[] { command.Bucket, command.Key }),
+            };
+            var value = await router.RouteAsync(command.Bucket, module, function, args, cancellationToken);
+            if (command.Kind == CommandKind.Get)
+            {
+                WriteValue(value as string, output);
+            }
+            else
+            {
                 output.Write(Replies.Ok);
-                return;
-            }
-
-            if (await router.LookupAsync(command.Bucket, cancellationToken) is not { } bucket)
-            {
-                output.Write(Replies.NotFound);
-                return;
-            }
-
-            switch (command.Kind)
-            {
-                case CommandKind.Get:
-                    WriteValue(await bucket.GetAsync(command.Key, cancellationToken), output);
-                    break;
-                case CommandKind.Put:
-                    await bucket.PutAsync(command.Key, command.Value, cancellationToken);
-                    output.Write(Replies.Ok);
-                    break;
-                case CommandKind.Delete:
-                    await bucket.DeleteAsync(command.Key, cancellationToken);
-                    output.Write(Replies.Ok);
-                    break;
             }
         }
-        catch (BucketStoppedException)
+        catch (Exception ex) when (ex is BucketStoppedException || (ex is RpcException rpc && rpc.RemoteType == typeof(BucketStoppedException).FullName))
         {
             output.Write(Replies.NotFound);
         }

@@ -3,6 +3,7 @@ using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Processes;
+using Kv.Distribution.Rpc;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Core;
@@ -81,9 +82,34 @@ public sealed class RouterTests
         var (nodes, foo, _) = await TwoKvNodesAsync(disagree: true);
         await using var __ = nodes;
 
-        var error = await Assert.ThrowsAsync<ExitException>(() => foo.Router.RouteAsync("world", "Kernel", "Node", [], Ct));
+        var error = await Assert.ThrowsAsync<RpcException>(() => foo.Router.RouteAsync("world", "Kernel", "Node", [], Ct));
 
-        Assert.Contains("routing tables disagree", Exits.Describe(error.Reason), StringComparison.Ordinal);
+        Assert.Equal(typeof(RoutingException).FullName, error.RemoteType);
+        Assert.Contains("routing tables disagree", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ViaTasks_RoutesThroughTheOwnersRouterTasks_AsTheGuideDoes()
+    {
+        var (nodes, foo, bar) = await TwoKvNodesAsync();
+        await using var _ = nodes;
+        var viaTasks = new Router(foo.Router.Table, foo.Registry) { ViaTasks = true };
+        viaTasks.Attach(foo.Node);
+
+        Assert.Equal(bar.Node.Name.ToString(), await viaTasks.RouteAsync("world", "Kernel", "Node", [], Ct));
+        var error = await Assert.ThrowsAsync<ExitException>(() => viaTasks.RouteAsync("world", "Test.Nothing", "Here", [], Ct));
+        Assert.Contains("undefined", Exits.Describe(error.Reason), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RoutedBucketOperations_OfAMissingBucket_FailAsAStoppedBucket()
+    {
+        var (nodes, foo, _) = await TwoKvNodesAsync();
+        await using var __ = nodes;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => foo.Router.RouteAsync("zebras", KvFunctions.BucketModule, "Get", ["zebras", "k"], Ct));
+
+        Assert.Equal(typeof(BucketStoppedException).FullName, error.RemoteType);
     }
 
     [Fact]
