@@ -28,7 +28,7 @@ internal static class E2eCommand
         using var stopping = new CancellationTokenSource();
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stopping));
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stopping));
-        if (args[0] is "rpc" or "task" or "pingpong")
+        if (args[0] is "rpc" or "routed" or "task" or "pingpong" or "sends")
         {
             return await RunStoppableAsync(() => NodeLoadCommand.RunAsync(args[0], args[1..], stopping.Token), stopping);
         }

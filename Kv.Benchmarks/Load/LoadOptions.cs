@@ -23,7 +23,8 @@ internal sealed record LoadOptions(
     int ValueSize,
     int Keys,
     IPEndPoint? Target,
-    int? Pid)
+    int? Pid,
+    bool Routed = false)
 {
     private const int MaxBatchBytes = 1024 * 1024;
 
@@ -32,7 +33,7 @@ internal sealed record LoadOptions(
                                  [--value-size 100] [--keys 1000] [--target 127.0.0.1:4040 [--pid N]]
                e2e server-memory [--clients 4] [--pipeline 64] [--value-size 100] [--keys 100000]
                                  [--target 127.0.0.1:4040 --pid N]
-               e2e rpc|task|pingpong [--callers 1,8,64,512] [--duration 10] [--warmup 1]
+               e2e rpc|routed|task|pingpong|sends [--callers 1,8,64,512] [--duration 10] [--warmup 1]
 
           --clients     connections, a comma-separated list: one run per value (1..1024)
           --pipeline    requests in flight per connection, a list too (1..1024)
@@ -40,9 +41,13 @@ internal sealed record LoadOptions(
           --value-size  bytes per value (1..16384); --keys keys per bucket (server) or in all (server-memory)
           --target      a loopback server already running; nothing is started. --pid: its process, to read its RSS
         Without --target a Kv.Server is started on a free loopback port and killed at the end.
-        e2e rpc|task|pingpong start a named node (private port mapper and cookie) and load it from a
-        node in this process with --callers concurrent callers: rpc Kernel.Node, a RouterTasks task
-        running Kernel.Node awaited here, or ping-pong with a Process.Echo process there.
+        e2e rpc|routed|task|pingpong|sends start a named node (private port mapper and cookie) and
+        load it from a node in this process with --callers concurrent callers: rpc Kernel.Node,
+        Kernel.Node routed by a Router whose table gives the bucket to that node, a RouterTasks task
+        running Kernel.Node awaited here, ping-pong with a Process.Echo process there, or one-way
+        sends to a Process.Counter there (--callers senders), counted where they arrive.
+        e2e server --routed starts two nodes whose nodes.json puts every bucket on the second, and
+        loads the first: every command is routed.
         """;
 
     /// <summary>Parses <paramref name="args"/> for <paramref name="mode"/> (<c>server</c> or <c>server-memory</c>).</summary>
@@ -55,6 +60,12 @@ internal sealed record LoadOptions(
             "server-memory" => new LoadOptions(LoadMode.ServerMemory, [4], [64], TimeSpan.Zero, TimeSpan.Zero, 100, 100_000, null, null),
             _ => throw new FormatException($"unknown e2e mode '{mode}'"),
         };
+
+        if (args.Contains("--routed"))
+        {
+            options = options with { Routed = true };
+            args = [.. args.Where(a => a != "--routed")];
+        }
 
         for (var i = 0; i < args.Count; i += 2)
         {

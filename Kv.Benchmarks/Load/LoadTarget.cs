@@ -8,12 +8,14 @@ internal sealed class LoadTarget : IAsyncDisposable
     private static readonly TimeSpan s_startDeadline = TimeSpan.FromSeconds(30);
 
     private readonly ServerProcess? _started;
+    private readonly BenchCluster? _cluster;
 
-    private LoadTarget(IPEndPoint endPoint, int? pid, ServerProcess? started)
+    private LoadTarget(IPEndPoint endPoint, int? pid, ServerProcess? started, BenchCluster? cluster = null)
     {
         EndPoint = endPoint;
         Pid = pid;
         _started = started;
+        _cluster = cluster;
     }
 
     public IPEndPoint EndPoint { get; }
@@ -21,9 +23,11 @@ internal sealed class LoadTarget : IAsyncDisposable
     /// <summary>The server's process id when known: always for a started node, with <c>--pid</c> for a given one.</summary>
     public int? Pid { get; }
 
-    public string Description => _started is null
-        ? $"{EndPoint} (already running{(Pid is null ? "; its RSS is not read without --pid" : $", pid {Pid}")})"
-        : $"{EndPoint} (Kv.Server started by this tool, pid {Pid})";
+    public string Description => _cluster is not null
+        ? $"{EndPoint} (a front node, pid {Pid}, whose nodes.json routes every bucket to {_cluster.OwnerName}, pid {_cluster.Owner.Id})"
+        : _started is null
+            ? $"{EndPoint} (already running{(Pid is null ? "; its RSS is not read without --pid" : $", pid {Pid}")})"
+            : $"{EndPoint} (Kv.Server started by this tool, pid {Pid})";
 
     /// <summary>Starts a node unless <see cref="LoadOptions.Target"/> names one.</summary>
     public static async Task<LoadTarget> AcquireAsync(LoadOptions options, CancellationToken cancellationToken)
@@ -33,6 +37,12 @@ internal sealed class LoadTarget : IAsyncDisposable
             return new LoadTarget(options.Target, options.Pid, started: null);
         }
 
+        if (options.Routed)
+        {
+            var cluster = await BenchCluster.StartAsync(withFront: true, cancellationToken);
+            return new LoadTarget(cluster.Front!.EndPoint, cluster.Front.Id, started: null, cluster);
+        }
+
         var server = await ServerProcess.StartAsync(s_startDeadline, cancellationToken);
         return new LoadTarget(server.EndPoint, server.Id, server);
     }
@@ -40,5 +50,16 @@ internal sealed class LoadTarget : IAsyncDisposable
     /// <summary>The server's RSS in KiB, or <see langword="null"/> when its process is not known.</summary>
     public long? ReadRssKiB() => Pid is int pid ? ProcessMemory.ReadRssKiB(pid) : null;
 
-    public ValueTask DisposeAsync() => _started?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_started is not null)
+        {
+            await _started.DisposeAsync();
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
 }

@@ -1,19 +1,15 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using Kv.Distribution;
-using Kv.Distribution.Nodes;
-using Kv.Distribution.PortMapper;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Benchmarks.Load;
 
 /// <summary>
-/// <c>e2e rpc|task|pingpong [--callers 1,8,64,512] [--duration 10] [--warmup 1]</c>: starts a named node
-/// process on a private port-mapper port and cookie, and loads it from a node in this process:
-/// <c>rpc</c> calls <c>Kernel.Node</c>, <c>task</c> runs <c>Kernel.Node</c> under its
-/// <c>RouterTasks</c> supervisor and awaits it, <c>pingpong</c> bounces messages between a process
-/// here and a <c>Process.Echo</c> process there (one pair per caller).
+/// <c>e2e rpc|routed|task|pingpong|sends [--callers 1,8,64,512] [--duration 10] [--warmup 1]</c>:
+/// starts a named node process on a private port-mapper port and cookie, and loads it from a node
+/// in this process: <c>rpc</c> calls <c>Kernel.Node</c>; <c>routed</c> routes <c>Kernel.Node</c>
+/// through a Router whose table gives the bucket to that node; <c>task</c> runs <c>Kernel.Node</c>
+/// under its <c>RouterTasks</c> supervisor and awaits it; <c>pingpong</c> bounces messages between a
+/// process here and a <c>Process.Echo</c> process there (one pair per caller); <c>sends</c> streams
+/// one-way messages to a <c>Process.Counter</c> there and counts what it received.
 /// </summary>
 internal static class NodeLoadCommand
 {
@@ -24,28 +20,23 @@ internal static class NodeLoadCommand
         var callers = ListOption(args, "--callers", [1, 8, 64, 512]);
         var duration = TimeSpan.FromSeconds(ListOption(args, "--duration", [10])[0]);
         var warmup = TimeSpan.FromSeconds(ListOption(args, "--warmup", [1])[0]);
-        var tag = Guid.NewGuid().ToString("N")[..6];
-        var portMapperPort = FreePort();
-        var cookie = "bench-" + tag;
-        var serverName = NodeName.Parse($"kvbench-server-{tag}");
+        await using var cluster = await BenchCluster.StartAsync(withFront: false, cancellationToken);
+        var self = await cluster.StartSelfAsync(cancellationToken);
+        var serverName = cluster.OwnerName;
+        if (mode == "sends")
+        {
+            return await SendsCommand.RunAsync(self, serverName, callers, duration, cancellationToken);
+        }
 
-        await using var server = await ServerProcess.StartAsync(
-            TimeSpan.FromSeconds(30),
-            cancellationToken,
-            ["--sname", serverName.Name, "--cookie", cookie],
-            new Dictionary<string, string> { [PortMapperOptions.PortVariable] = portMapperPort.ToString(CultureInfo.InvariantCulture) });
-        var directory = new PortMapperDirectory(new PortMapperOptions { Port = portMapperPort }, NullLoggerFactory.Instance);
-        await using var self = await Node.StartAsync(
-            new NodeOptions { Name = NodeName.Parse($"kvbench-client-{tag}"), Cookie = cookie, Directory = directory, ListenAddress = IPAddress.Loopback },
-            cancellationToken: cancellationToken);
         ILoadWorkload workload = mode switch
         {
             "rpc" => new RpcWorkload(self, serverName),
             "task" => new RemoteTaskWorkload(self, serverName),
             "pingpong" => new PingPongWorkload(self, serverName),
+            "routed" => new RoutedCallWorkload(self, serverName),
             _ => throw new FormatException($"unknown mode {mode}"),
         };
-        Console.WriteLine($"target: {serverName} (pid {server.Id}), {mode} from {self.Name}");
+        Console.WriteLine($"target: {serverName} (pid {cluster.Owner.Id}), {mode} from {self.Name}");
 
         var failed = false;
         var rows = new List<string> { $"| {mode} callers | per second | p50 µs | p99 µs | errors |", "| ---: | ---: | ---: | ---: | ---: |" };
@@ -70,10 +61,4 @@ internal static class NodeLoadCommand
             : [.. args[at + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
     }
 
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 }

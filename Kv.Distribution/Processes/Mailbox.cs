@@ -5,14 +5,19 @@ namespace Kv.Distribution.Processes;
 /// receive (the first message that matches is taken; the others stay, in order).
 /// </summary>
 /// <remarks>
-/// A receive scans each message once: messages already found not to match are not tested again
-/// while the same receive waits. Closing the mailbox (the process ended) drops its messages and
-/// wakes a waiting receive with <see cref="ExitException"/>.
+/// Messages sit in a list read from a head index, so taking the oldest message (the common case)
+/// is O(1); the consumed prefix is dropped once it is more than half of the list. A receive scans
+/// each message once: messages already found not to match are not tested again while the same
+/// receive waits. Closing the mailbox (the process ended) drops its messages and wakes a waiting
+/// receive with <see cref="ExitException"/>.
 /// </remarks>
 internal sealed class Mailbox
 {
     private readonly Lock _gate = new();
+    private const int CompactAfter = 1024;
+
     private readonly List<object?> _messages = [];
+    private int _head;
     private TaskCompletionSource? _arrival;
     private object? _closedReason;
     private bool _closed;
@@ -23,7 +28,7 @@ internal sealed class Mailbox
         {
             lock (_gate)
             {
-                return _messages.Count;
+                return _messages.Count - _head;
             }
         }
     }
@@ -64,17 +69,17 @@ internal sealed class Mailbox
                     throw new ExitException(_closedReason);
                 }
 
-                for (var i = scanned; i < _messages.Count; i++)
+                for (var i = _head + scanned; i < _messages.Count; i++)
                 {
                     var message = _messages[i];
                     if (match is null || match(message))
                     {
-                        _messages.RemoveAt(i);
+                        Take(i);
                         return message;
                     }
                 }
 
-                scanned = _messages.Count;
+                scanned = _messages.Count - _head;
                 _arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 arrived = _arrival.Task;
             }
@@ -97,6 +102,28 @@ internal sealed class Mailbox
         }
     }
 
+    /// <summary>Removes the message at <paramref name="index"/>: from the head in O(1), from the middle by shifting.</summary>
+    private void Take(int index)
+    {
+        if (index != _head)
+        {
+            _messages.RemoveAt(index);
+            return;
+        }
+
+        _messages[_head++] = null;
+        if (_head == _messages.Count)
+        {
+            _messages.Clear();
+            _head = 0;
+        }
+        else if (_head >= CompactAfter && _head * 2 >= _messages.Count)
+        {
+            _messages.RemoveRange(0, _head);
+            _head = 0;
+        }
+    }
+
     /// <summary>Drops every message and refuses new ones; a waiting receive ends with <see cref="ExitException"/>.</summary>
     public void Close(object? reason)
     {
@@ -106,6 +133,7 @@ internal sealed class Mailbox
             _closed = true;
             _closedReason = reason;
             _messages.Clear();
+            _head = 0;
             arrival = _arrival;
             _arrival = null;
         }

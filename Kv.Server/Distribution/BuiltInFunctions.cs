@@ -25,5 +25,26 @@ internal static class BuiltInFunctions
                 context.Send(from, request[1]);
             }
         });
+
+        // A process that counts the messages it gets and answers [pid, :count] with the count,
+        // until it gets "stop": the receiving end of one-way send measurements.
+        node.Functions.Register("Process", "Counter", static async (ProcessContext context) =>
+        {
+            long received = 0;
+            while (true)
+            {
+                switch (await context.ReceiveAsync())
+                {
+                    case object?[] { Length: 2 } query when query[0] is Pid from && query[1] is Atom:
+                        context.Send(from, received);
+                        break;
+                    case "stop":
+                        return;
+                    default:
+                        received++;
+                        break;
+                }
+            }
+        });
     }
 }

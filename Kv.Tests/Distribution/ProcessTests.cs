@@ -44,6 +44,34 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task LongMailbox_KeepsOrder_AcrossCompaction_AndSelectiveReceiveFromTheMiddle()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("solo");
+        var result = new TaskCompletionSource<(object?, List<object?>)>();
+
+        var pid = node.Spawn(async context =>
+        {
+            var picked = await context.ReceiveAsync(m => m is 2500L, s_wait);
+            var rest = new List<object?>();
+            for (var i = 0; i < 4999; i++)
+            {
+                rest.Add(await context.ReceiveAsync(s_wait));
+            }
+
+            result.SetResult((picked, rest));
+        });
+        for (var i = 0L; i < 5000; i++)
+        {
+            node.Send(pid, i);
+        }
+
+        var (middle, others) = await result.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal(2500L, middle);
+        Assert.Equal(Enumerable.Range(0, 5000).Where(i => i != 2500).Select(i => (object?)(long)i), others);
+    }
+
+    [Fact]
     public async Task PingPong_WithARemotePid_IsLocationTransparent()
     {
         await using var nodes = new TestNodes();
