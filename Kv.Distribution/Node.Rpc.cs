@@ -60,11 +60,21 @@ public sealed partial class Node
         }
     }
 
-    /// <summary>Serves a call from <paramref name="connection"/>'s peer in a work item of its own.</summary>
+    /// <summary>
+    /// Serves a call from <paramref name="connection"/>'s peer: in a work item of its own, or, for an
+    /// inline function, right here on the read loop up to its first await.
+    /// </summary>
     internal void ServeCall(NodeConnection connection, ulong callId, string module, string function, object?[] args, Pid? groupLeader)
     {
         Metrics.CallServed();
-        ThreadPool.UnsafeQueueUserWorkItem(new RpcInvocation(this, connection, callId, module, function, args, groupLeader), preferLocal: false);
+        var invocation = new RpcInvocation(this, connection, callId, module, function, args, groupLeader);
+        if (Functions.TryGet(module, function, out var exported) && exported.Inline)
+        {
+            invocation.Execute();
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(invocation, preferLocal: false);
     }
 
     private string Undefined(string module, string function) =>

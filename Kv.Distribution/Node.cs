@@ -48,9 +48,9 @@ public sealed partial class Node : IAsyncDisposable
         ReplyPid = new Pid(_nameText, 0, Creation);
         GroupLeader = SpawnLocal(RunConsoleGroupLeaderAsync, groupLeader: null, linkTo: null, monitor: null);
         Processes.Register("user", Processes.TryGet(GroupLeader, out var leader) ? leader : throw new InvalidOperationException("The group leader did not start."));
-        Functions.Register("Kernel", "Node", () => Name.ToString());
-        Functions.Register("Kernel", "Nodes", () => ConnectedNodes.Select(n => n.ToString()).ToArray());
-        Functions.Register("Kernel", "Creation", () => (long)Creation);
+        Functions.Register("Kernel", "Node", () => _nameText, inline: true);
+        Functions.Register("Kernel", "Nodes", () => ConnectedNodes.Select(n => n.ToString()).ToArray(), inline: true);
+        Functions.Register("Kernel", "Creation", () => (long)Creation, inline: true);
         Functions.Register("Net", "Ping", async (string node) =>
             await PingAsync(NodeName.Parse(node), _stopping.Token) == PingResult.Pong ? "pong" : "pang");
         var tickPeriod = TimeSpan.FromTicks(Math.Max(options.TickTime.Ticks / 4, TimeSpan.TicksPerMillisecond));

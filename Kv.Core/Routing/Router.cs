@@ -127,7 +127,10 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
 
         try
         {
-            return await exported.InvokeAsync(args);
+            // KV.Router.Route runs on the link's read loop: a function that may block must not.
+            return exported.Inline
+                ? await exported.InvokeAsync(args)
+                : await Task.Run(() => exported.InvokeAsync(args).AsTask());
         }
         catch (BadArgumentException ex)
         {

@@ -187,7 +187,17 @@ internal sealed class NodeConnection : IDisposable
                 var result = await input.ReadAsync();
                 var buffer = result.Buffer;
                 var received = buffer.Length;
-                var frames = ReadFrames(ref buffer);
+                int frames;
+                _outbox.Cork();
+                try
+                {
+                    frames = ReadFrames(ref buffer);
+                }
+                finally
+                {
+                    _outbox.Uncork();
+                }
+
                 _node.Metrics.Received(frames, received - buffer.Length);
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)

@@ -10,6 +10,13 @@ public sealed class ExportAttribute(string? name = null) : Attribute
 {
     /// <summary>The function's name on the wire, or <see langword="null"/> for the method's name.</summary>
     public string? Name { get; } = name;
+
+    /// <summary>
+    /// Run calls on the link's read loop, up to the function's first await, instead of in a work item
+    /// of their own: for short functions that never block (a lookup, a map read). A function that
+    /// blocks would stall every call on the link; leave this off when in doubt.
+    /// </summary>
+    public bool Inline { get; init; }
 }
 
 /// <summary>Names the module under which a class's <see cref="ExportAttribute"/> methods are exported.</summary>

@@ -18,10 +18,11 @@ public sealed class ExportedFunction
     private readonly Func<object?[], ProcessContext?, object?> _invoke;
     private readonly Func<object, Task<object?>>? _await;
 
-    internal ExportedFunction(string module, string function, MethodInfo method, object? target)
+    internal ExportedFunction(string module, string function, MethodInfo method, object? target, bool inline = false)
     {
         Module = module;
         Function = function;
+        Inline = inline;
         var parameters = method.GetParameters();
         NeedsProcess = parameters.Any(p => p.ParameterType == typeof(ProcessContext));
         Arity = parameters.Count(p => p.ParameterType != typeof(ProcessContext));
@@ -37,6 +38,9 @@ public sealed class ExportedFunction
 
     /// <summary>How many arguments it takes (a <see cref="ProcessContext"/> parameter is supplied by the runtime and not counted).</summary>
     public int Arity { get; }
+
+    /// <summary>Whether calls run on the link's read loop (see <see cref="ExportAttribute.Inline"/>).</summary>
+    public bool Inline { get; }
 
     /// <summary>Whether it takes a <see cref="ProcessContext"/>: it can then only run as a spawned process.</summary>
     public bool NeedsProcess { get; }

@@ -26,12 +26,16 @@ public sealed class FunctionRegistry
     }
 
     /// <summary>Exports <paramref name="implementation"/> as <paramref name="module"/>.<paramref name="function"/>.</summary>
-    public void Register(string module, string function, Delegate implementation)
+    /// <param name="module">The module name.</param>
+    /// <param name="function">The function name.</param>
+    /// <param name="implementation">What runs.</param>
+    /// <param name="inline">Run calls on the link's read loop (see <see cref="ExportAttribute.Inline"/>).</param>
+    public void Register(string module, string function, Delegate implementation, bool inline = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(module);
         ArgumentException.ThrowIfNullOrEmpty(function);
         ArgumentNullException.ThrowIfNull(implementation);
-        _functions[(module, function)] = new ExportedFunction(module, function, implementation.Method, implementation.Target);
+        _functions[(module, function)] = new ExportedFunction(module, function, implementation.Method, implementation.Target, inline);
     }
 
     /// <summary>Finds an exported function.</summary>
@@ -56,7 +60,7 @@ public sealed class FunctionRegistry
             }
 
             var function = export.Name ?? method.Name;
-            _functions[(module, function)] = new ExportedFunction(module, function, method, target);
+            _functions[(module, function)] = new ExportedFunction(module, function, method, target, export.Inline);
             found = true;
         }
 

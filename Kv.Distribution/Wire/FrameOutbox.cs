@@ -27,6 +27,7 @@ internal sealed class FrameOutbox : IDisposable
     private FrameBuffer _pending = new();
     private FrameBuffer _sending = new();
     private bool _flushing;
+    private bool _corked;
     private bool _closed;
 
     public FrameOutbox(Socket socket, TermCodec terms, int maxFrameLength, DistributionMetrics metrics, Action<Exception> onFailure)
@@ -75,7 +76,7 @@ internal sealed class FrameOutbox : IDisposable
                 throw new FrameTooLargeException(length, _maxFrameLength);
             }
 
-            if (_flushing)
+            if (_flushing || _corked)
             {
                 return true;
             }
@@ -85,6 +86,35 @@ internal sealed class FrameOutbox : IDisposable
 
         _ = FlushAsync();
         return true;
+    }
+
+    /// <summary>
+    /// Holds frames back until <see cref="Uncork"/>: the read loop corks while it dispatches a batch
+    /// of received frames, so that the replies to all of them leave in one write.
+    /// </summary>
+    public void Cork()
+    {
+        lock (_gate)
+        {
+            _corked = true;
+        }
+    }
+
+    /// <summary>Lets frames go again, flushing what was held back.</summary>
+    public void Uncork()
+    {
+        lock (_gate)
+        {
+            _corked = false;
+            if (_flushing || _closed || _pending.Length == 0)
+            {
+                return;
+            }
+
+            _flushing = true;
+        }
+
+        _ = FlushAsync();
     }
 
     /// <summary>Queues a tick: an empty frame that tells the peer this link is alive.</summary>
@@ -98,7 +128,7 @@ internal sealed class FrameOutbox : IDisposable
             }
 
             _pending.EndFrame(_pending.BeginFrame());
-            if (_flushing)
+            if (_flushing || _corked)
             {
                 return;
             }
