@@ -232,14 +232,17 @@ public sealed class ProcessTests
         await using var nodes = new TestNodes();
         var foo = await nodes.StartAsync("foo");
         var bar = await nodes.StartAsync("bar");
+        var trapping = new TaskCompletionSource();
         var target = bar.Spawn(async context =>
         {
             context.TrapExits = true;
+            trapping.SetResult();
             while (true)
             {
                 await context.ReceiveAsync();
             }
         });
+        await trapping.Task.WaitAsync(s_wait, Ct);
         var down = new TaskCompletionSource<DownMessage>();
 
         foo.Spawn(async context =>
