@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using MessagePack;
@@ -52,6 +53,45 @@ public sealed class TermCodecTests
     }
 
     [Fact]
+    public void PidsAndRefs_EncodeToTheseExactBytes()
+    {
+        var codec = new TermCodec();
+
+        // ext 8 (C7), length, type 2 or 3, then [node, id, creation] in MessagePack's compact forms.
+        Assert.Equal(Convert.FromHexString("C70C0293A8666F6F40686F73742A07"), Write(codec, new Pid("foo@host", 42, 7)));
+        Assert.Equal(Convert.FromHexString("C70C0393A862617240686F73740903"), Write(codec, new Ref("bar@host", 9, 3)));
+        Assert.Equal(Convert.FromHexString("C7150293AD666F6F406C6F63616C686F737406CEBF63C886"), Write(codec, new Pid("foo@localhost", 6, 3210987654)));
+        Assert.Equal(Convert.FromHexString("C7110393A16ECFFFFFFFFFFFFFFFFFCEFFFFFFFF"), Write(codec, new Ref("n", ulong.MaxValue, uint.MaxValue)));
+
+        // A body of 1, 2, 4, 8 or 16 bytes takes a fixext header: here fixext 4 (D6).
+        Assert.Equal(Convert.FromHexString("D60293A00000"), Write(codec, new Pid("", 0, 0)));
+    }
+
+    [Fact]
+    public void PidsAndRefs_EncodeAsTheirBodySerializedOnItsOwn_AtEverySizeBoundary()
+    {
+        var codec = new TermCodec();
+        var nodes = Enumerable.Range(0, 41).Select(n => new string('n', n))
+            .Concat([null!, "\u00e9", new string('\u00e9', 16), new string('\u00e9', 128), "\ud800", "\ud83d\ude00@host"])
+            .Concat(new[] { 255, 256, 65535, 65536 }.Select(n => new string('n', n)));
+        ulong[] ids = [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, (ulong)uint.MaxValue + 1, long.MaxValue, ulong.MaxValue];
+        uint[] creations = [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue];
+
+        foreach (var node in nodes)
+        {
+            foreach (var id in ids)
+            {
+                foreach (var creation in creations)
+                {
+                    var what = $"node of {node?.Length.ToString(CultureInfo.InvariantCulture) ?? "null"} chars, id {id}, creation {creation}";
+                    Assert.True(EncodeIdentityAsFirstWritten(TermExtensions.Pid, node, id, creation).AsSpan().SequenceEqual(Write(codec, new Pid(node!, id, creation))), "pid: " + what);
+                    Assert.True(EncodeIdentityAsFirstWritten(TermExtensions.Ref, node, id, creation).AsSpan().SequenceEqual(Write(codec, new Ref(node!, id, creation))), "ref: " + what);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void UnregisteredType_CannotBeWritten()
     {
         var error = Assert.Throws<TermException>(() => RoundTrip(new TermCodec(), new Point()));
@@ -87,6 +127,27 @@ public sealed class TermCodecTests
     public void TruncatedTerm_IsRejected()
     {
         Assert.Throws<TermException>(() => Read(new TermCodec(), [0x93, 0x01]));
+    }
+
+    /// <summary>
+    /// A pid or reference as TermCodec first wrote it: the body <c>[node, id, creation]</c>
+    /// serialized into a buffer of its own, then copied in whole as an extension.
+    /// </summary>
+    private static byte[] EncodeIdentityAsFirstWritten(sbyte code, string? node, ulong id, uint creation)
+    {
+        var body = new ArrayBufferWriter<byte>();
+        var inner = new MessagePackWriter(body);
+        inner.WriteArrayHeader(3);
+        inner.Write(node);
+        inner.Write(id);
+        inner.Write(creation);
+        inner.Flush();
+
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(output);
+        writer.WriteExtensionFormat(new ExtensionResult(code, new ReadOnlySequence<byte>(body.WrittenMemory)));
+        writer.Flush();
+        return output.WrittenSpan.ToArray();
     }
 
     private static object? RoundTrip(TermCodec codec, object? value) => Read(codec, Write(codec, value));
