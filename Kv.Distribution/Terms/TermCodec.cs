@@ -120,17 +120,55 @@ public sealed class TermCodec
         writer.Advance(length);
     }
 
-    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, string node, ulong id, uint creation)
+    /// <summary>
+    /// Writes a pid or reference: the extension header, then its body <c>[node, id, creation]</c>
+    /// straight after it. The body's length is computed first (MessagePack's compact forms of the
+    /// three have sizes known in advance), so nothing is allocated and nothing is copied.
+    /// </summary>
+    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, string? node, ulong id, uint creation)
     {
-        var body = new ArrayBufferWriter<byte>(64);
-        var inner = new MessagePackWriter(body);
-        inner.WriteArrayHeader(3);
-        inner.Write(node);
-        inner.Write(id);
-        inner.Write(creation);
-        inner.Flush();
-        writer.WriteExtensionFormat(new ExtensionResult(code, new ReadOnlySequence<byte>(body.WrittenMemory)));
+        var length = 1 + StringSize(node) + UnsignedSize(id) + UnsignedSize(creation);
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(code, length));
+
+        // The body was once serialized by a writer of its own, which never uses the old spec's
+        // forms; keep those bytes (and the length above) whatever the caller's writer is set to.
+        var oldSpec = writer.OldSpec;
+        writer.OldSpec = false;
+        writer.WriteArrayHeader(3);
+        writer.Write(node);
+        writer.Write(id);
+        writer.Write(creation);
+        writer.OldSpec = oldSpec;
     }
+
+    /// <summary>The bytes <see cref="MessagePackWriter.Write(string)"/> writes for <paramref name="value"/> (nil for null).</summary>
+    private static int StringSize(string? value)
+    {
+        if (value is null)
+        {
+            return 1;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(value);
+        var header = bytes switch
+        {
+            <= 31 => 1,              // fixstr
+            <= byte.MaxValue => 2,   // str 8
+            <= ushort.MaxValue => 3, // str 16
+            _ => 5,                  // str 32
+        };
+        return header + bytes;
+    }
+
+    /// <summary>The bytes <see cref="MessagePackWriter.Write(ulong)"/> writes for <paramref name="value"/>.</summary>
+    private static int UnsignedSize(ulong value) => value switch
+    {
+        <= 127 => 1,              // positive fixint
+        <= byte.MaxValue => 2,    // uint 8
+        <= ushort.MaxValue => 3,  // uint 16
+        <= uint.MaxValue => 5,    // uint 32
+        _ => 9,                   // uint 64
+    };
 
     private void WriteList(ref MessagePackWriter writer, IList list, int depth)
     {

@@ -92,6 +92,33 @@ public sealed class TermCodecTests
     }
 
     [Fact]
+    public void WritingAPidOrRef_AllocatesNothing()
+    {
+        var codec = new TermCodec();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        object pid = new Pid("foo@localhost", 6, 3210987654);
+        object reference = new Ref("foo@localhost", 123456789, 3210987654);
+        WriteBoth(); // JIT and first-use work, outside the measure
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            WriteBoth();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        void WriteBoth()
+        {
+            buffer.ResetWrittenCount();
+            var writer = new MessagePackWriter(buffer);
+            codec.Write(ref writer, pid);
+            codec.Write(ref writer, reference);
+            writer.Flush();
+        }
+    }
+
+    [Fact]
     public void UnregisteredType_CannotBeWritten()
     {
         var error = Assert.Throws<TermException>(() => RoundTrip(new TermCodec(), new Point()));
