@@ -52,12 +52,39 @@ public sealed class TermCodec
     public void Write(ref MessagePackWriter writer, object? value) => Write(ref writer, value, 0);
 
     /// <summary>Writes <paramref name="values"/> as a MessagePack array.</summary>
-    public void WriteArray(ref MessagePackWriter writer, ReadOnlySpan<object?> values)
+    public void WriteArray(ref MessagePackWriter writer, ReadOnlySpan<object?> values) => WriteItems(ref writer, values, 0);
+
+    /// <summary>Writes <paramref name="pid"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WritePid(ref MessagePackWriter writer, Pid pid) =>
+        WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation);
+
+    /// <summary>Writes <paramref name="pid"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WritePid(ref MessagePackWriter writer, Pid? pid)
     {
-        writer.WriteArrayHeader(values.Length);
-        foreach (var value in values)
+        if (pid is { } value)
         {
-            Write(ref writer, value, 1);
+            WritePid(ref writer, value);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    /// <summary>Writes <paramref name="reference"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WriteRef(ref MessagePackWriter writer, Ref reference) =>
+        WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation);
+
+    /// <summary>Writes <paramref name="reference"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WriteRef(ref MessagePackWriter writer, Ref? reference)
+    {
+        if (reference is { } value)
+        {
+            WriteRef(ref writer, value);
+        }
+        else
+        {
+            writer.WriteNil();
         }
     }
 
@@ -104,7 +131,7 @@ public sealed class TermCodec
             case float f: writer.Write(f); break;
             case ReadOnlyMemory<byte> memory: writer.Write(memory.Span); break;
             case IDictionary map: WriteMap(ref writer, map, depth); break;
-            case object?[] array: WriteList(ref writer, array, depth); break;
+            case object?[] array: WriteItems(ref writer, array, depth); break;
             case IList list: WriteList(ref writer, list, depth); break;
             default: WriteUserType(ref writer, value); break;
         }
@@ -169,6 +196,16 @@ public sealed class TermCodec
         <= uint.MaxValue => 5,    // uint 32
         _ => 9,                   // uint 64
     };
+
+    /// <summary>An array of terms: by span, as an array's enumerator would be an allocation.</summary>
+    private void WriteItems(ref MessagePackWriter writer, ReadOnlySpan<object?> items, int depth)
+    {
+        writer.WriteArrayHeader(items.Length);
+        foreach (var item in items)
+        {
+            Write(ref writer, item, depth + 1);
+        }
+    }
 
     private void WriteList(ref MessagePackWriter writer, IList list, int depth)
     {

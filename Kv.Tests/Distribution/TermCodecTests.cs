@@ -92,6 +92,21 @@ public sealed class TermCodecTests
     }
 
     [Fact]
+    public void TypedPidAndRefWriters_WriteWhatTheTermWriterWrites()
+    {
+        var codec = new TermCodec();
+        var pid = new Pid("foo@localhost", 6, 3210987654);
+        var reference = new Ref("foo@localhost", 123456789, 3210987654);
+
+        Assert.Equal(Write(codec, pid), WriteWith((ref MessagePackWriter writer) => TermCodec.WritePid(ref writer, pid)));
+        Assert.Equal(Write(codec, pid), WriteWith((ref MessagePackWriter writer) => TermCodec.WritePid(ref writer, (Pid?)pid)));
+        Assert.Equal(Write(codec, null), WriteWith((ref MessagePackWriter writer) => TermCodec.WritePid(ref writer, (Pid?)null)));
+        Assert.Equal(Write(codec, reference), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, reference)));
+        Assert.Equal(Write(codec, reference), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, (Ref?)reference)));
+        Assert.Equal(Write(codec, null), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, (Ref?)null)));
+    }
+
+    [Fact]
     public void WritingAPidOrRef_AllocatesNothing()
     {
         var codec = new TermCodec();
@@ -184,6 +199,17 @@ public sealed class TermCodecTests
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
         codec.Write(ref writer, value);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private delegate void WriteAction(ref MessagePackWriter writer);
+
+    private static byte[] WriteWith(WriteAction write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
