@@ -26,12 +26,14 @@ public class FrameCodecBenchmarks
     private readonly object?[] _message = [s_groupLeader, 42L];
     private byte[] _replies = [];
     private byte[] _calls = [];
+    private byte[] _sends = [];
 
     [GlobalSetup]
     public void Setup()
     {
         _replies = EncodeBatch(i => new RpcReplyFrame((ulong)(1000 + i), RpcOutcome.Value, "foo@localhost"));
         _calls = EncodeBatch(i => new RpcCallFrame((ulong)(1000 + i), "Kernel", "Node", [], s_groupLeader));
+        _sends = EncodeBatch(_ => new SendFrame(s_to, _message));
     }
 
     [GlobalCleanup]
@@ -98,8 +100,27 @@ public class FrameCodecBenchmarks
             var module = reader.ReadString() ?? string.Empty;
             var function = reader.ReadString() ?? string.Empty;
             var args = _terms.ReadArray(ref reader);
-            var groupLeader = _terms.Read(ref reader) as Pid?;
-            total += fields + (int)tag + (long)callId + module.Length + function.Length + args.Length + (groupLeader is null ? 0 : 1);
+            var hasGroupLeader = _terms.TryReadPid(ref reader, out var groupLeader, out _);
+            total += fields + (int)tag + (long)callId + module.Length + function.Length + args.Length + (hasGroupLeader ? (long)groupLeader.Id : 0);
+        }
+
+        return total;
+    }
+
+    /// <summary>16 messages <c>[pid, 42]</c> for a process, found and decoded as <c>NodeConnection.Dispatch</c> does.</summary>
+    [Benchmark(OperationsPerInvoke = BatchFrames)]
+    public long DecodeSends16()
+    {
+        var buffer = new ReadOnlySequence<byte>(_sends);
+        long total = 0;
+        while (FrameReader.TryRead(ref buffer, MaxFrameLength, out var body, out _) == FrameStatus.Frame)
+        {
+            var reader = new MessagePackReader(body);
+            var fields = reader.ReadArrayHeader();
+            var tag = (ControlTag)reader.ReadByte();
+            _terms.TryReadPid(ref reader, out var to, out _);
+            var message = _terms.Read(ref reader);
+            total += fields + (int)tag + (long)to.Id + (message is object?[] items ? items.Length : 0);
         }
 
         return total;

@@ -78,6 +78,23 @@ public class TermCodecBenchmarks
     [Benchmark]
     public object? ReadPidTerm() => Read(_pidBytes);
 
+    /// <summary>A pid as frames write it: unboxed.</summary>
+    [Benchmark]
+    public int WritePid()
+    {
+        var writer = Begin();
+        TermCodec.WritePid(ref writer, s_pid);
+        return End(ref writer);
+    }
+
+    /// <summary>A pid as <c>NodeConnection</c> reads one in a frame's header: unboxed.</summary>
+    [Benchmark]
+    public ulong ReadPid()
+    {
+        var reader = new MessagePackReader(_pidBytes);
+        return _terms.TryReadPid(ref reader, out var pid, out _) ? pid.Id : 0;
+    }
+
     private int Write(object? value)
     {
         var writer = Begin();

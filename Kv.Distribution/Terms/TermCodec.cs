@@ -92,6 +92,41 @@ public sealed class TermCodec
     /// <exception cref="TermException">The bytes are not a well-formed term of the types listed above.</exception>
     public object? Read(ref MessagePackReader reader) => Read(ref reader, 0);
 
+    /// <summary>
+    /// Reads one term as <see cref="Read(ref MessagePackReader)"/> does; a pid comes back unboxed in
+    /// <paramref name="pid"/> (the result is <see langword="true"/>), anything else in <paramref name="other"/>.
+    /// </summary>
+    /// <exception cref="TermException">The bytes are not a well-formed term.</exception>
+    internal bool TryReadPid(ref MessagePackReader reader, out Pid pid, out object? other)
+    {
+        if (TryReadIdentity(ref reader, TermExtensions.Pid, out var node, out var id, out var creation))
+        {
+            pid = new Pid(node, id, creation);
+            other = null;
+            return true;
+        }
+
+        pid = default;
+        other = Read(ref reader, 0);
+        return false;
+    }
+
+    /// <summary>As <see cref="TryReadPid"/>, for a reference.</summary>
+    /// <exception cref="TermException">The bytes are not a well-formed term.</exception>
+    internal bool TryReadRef(ref MessagePackReader reader, out Ref reference, out object? other)
+    {
+        if (TryReadIdentity(ref reader, TermExtensions.Ref, out var node, out var id, out var creation))
+        {
+            reference = new Ref(node, id, creation);
+            other = null;
+            return true;
+        }
+
+        reference = default;
+        other = Read(ref reader, 0);
+        return false;
+    }
+
     /// <summary>Reads a MessagePack array of terms.</summary>
     public object?[] ReadArray(ref MessagePackReader reader)
     {
@@ -339,6 +374,37 @@ public sealed class TermCodec
                 return ReadUserType(ref inner);
             default:
                 throw new TermException($"Unknown extension type {header.TypeCode}.");
+        }
+    }
+
+    /// <summary>
+    /// Reads a pid or reference (extension <paramref name="code"/>) when that is what comes next;
+    /// reads nothing otherwise. Failures are reported as <see cref="Read(ref MessagePackReader, int)"/> reports them.
+    /// </summary>
+    private static bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out string node, out ulong id, out uint creation)
+    {
+        node = string.Empty;
+        id = 0;
+        creation = 0;
+        try
+        {
+            if (reader.NextMessagePackType != MessagePackType.Extension || reader.CreatePeekReader().ReadExtensionFormatHeader().TypeCode != code)
+            {
+                return false;
+            }
+
+            var header = reader.ReadExtensionFormatHeader();
+            var inner = new MessagePackReader(reader.ReadRaw(header.Length));
+            ReadIdentity(ref inner, out node, out id, out creation);
+            return true;
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            throw new TermException("Malformed term: " + ex.Message, ex);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new TermException("Truncated term.", ex);
         }
     }
 

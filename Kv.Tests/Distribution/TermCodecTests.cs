@@ -107,6 +107,50 @@ public sealed class TermCodecTests
     }
 
     [Fact]
+    public void TryReadPidAndRef_ReadOneTerm_ThePidOrRefUnboxed_AnythingElseAsReadGivesIt()
+    {
+        var codec = new TermCodec();
+        var pid = new Pid("foo@localhost", 6, 3210987654);
+        var reference = new Ref("foo@localhost", 123456789, 3210987654);
+        var bytes = Write(codec, new object?[] { pid, reference, null, "text", pid, reference });
+
+        var reader = new MessagePackReader(bytes);
+        Assert.Equal(6, reader.ReadArrayHeader());
+        Assert.True(codec.TryReadPid(ref reader, out var readPid, out var other));
+        Assert.Equal((pid, null), (readPid, other));
+        Assert.True(codec.TryReadRef(ref reader, out var readRef, out other));
+        Assert.Equal((reference, null), (readRef, other));
+        Assert.False(codec.TryReadPid(ref reader, out _, out other));
+        Assert.Null(other);
+        Assert.False(codec.TryReadRef(ref reader, out _, out other));
+        Assert.Equal("text", other);
+        Assert.False(codec.TryReadRef(ref reader, out _, out other));
+        Assert.Equal(pid, other);
+        Assert.False(codec.TryReadPid(ref reader, out _, out other));
+        Assert.Equal(reference, other);
+        Assert.True(reader.End);
+    }
+
+    [Fact]
+    public void TryReadPid_MalformedOrTruncated_FailsAsReadDoes()
+    {
+        var codec = new TermCodec();
+        var pid = Write(codec, new Pid("foo@localhost", 6, 3210987654));
+        var twoFields = Convert.FromHexString("D60292A16E06"); // fixext 4, type 2: [ "n", 6 ]
+
+        foreach (var bytes in new[] { pid[..^1], pid[..2], twoFields, [0xC7] })
+        {
+            var expected = Assert.Throws<TermException>(() => Read(codec, bytes));
+            var actual = Assert.Throws<TermException>(() =>
+            {
+                var reader = new MessagePackReader(bytes);
+                codec.TryReadPid(ref reader, out _, out _);
+            });
+            Assert.Equal(expected.Message, actual.Message);
+        }
+    }
+
+    [Fact]
     public void WritingAPidOrRef_AllocatesNothing()
     {
         var codec = new TermCodec();
