@@ -341,15 +341,19 @@ internal sealed class NodeConnection : IDisposable
         }
     }
 
+    // Pids and references are read unboxed: a frame's header allocates only the strings in it.
     private Pid ReadPid(ref MessagePackReader reader) =>
-        _node.Terms.Read(ref reader) as Pid? ?? throw new ProtocolViolationException("expected a pid");
+        _node.Terms.TryReadPid(ref reader, out var pid, out _) ? pid : throw new ProtocolViolationException("expected a pid");
 
-    private Pid? ReadOptionalPid(ref MessagePackReader reader) => _node.Terms.Read(ref reader) switch
+    private Pid? ReadOptionalPid(ref MessagePackReader reader)
     {
-        null => null,
-        Pid pid => pid,
-        _ => throw new ProtocolViolationException("expected a pid or nil"),
-    };
+        if (_node.Terms.TryReadPid(ref reader, out var pid, out var other))
+        {
+            return pid;
+        }
+
+        return other is null ? null : throw new ProtocolViolationException("expected a pid or nil");
+    }
 
     private object ReadTarget(ref MessagePackReader reader) => _node.Terms.Read(ref reader) switch
     {
@@ -359,7 +363,7 @@ internal sealed class NodeConnection : IDisposable
     };
 
     private Ref ReadRef(ref MessagePackReader reader) =>
-        _node.Terms.Read(ref reader) as Ref? ?? throw new ProtocolViolationException("expected a reference");
+        _node.Terms.TryReadRef(ref reader, out var reference, out _) ? reference : throw new ProtocolViolationException("expected a reference");
 
     private void CompleteSpawn(ref MessagePackReader reader)
     {

@@ -52,18 +52,80 @@ public sealed class TermCodec
     public void Write(ref MessagePackWriter writer, object? value) => Write(ref writer, value, 0);
 
     /// <summary>Writes <paramref name="values"/> as a MessagePack array.</summary>
-    public void WriteArray(ref MessagePackWriter writer, ReadOnlySpan<object?> values)
+    public void WriteArray(ref MessagePackWriter writer, ReadOnlySpan<object?> values) => WriteItems(ref writer, values, 0);
+
+    /// <summary>Writes <paramref name="pid"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WritePid(ref MessagePackWriter writer, Pid pid) =>
+        WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation);
+
+    /// <summary>Writes <paramref name="pid"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WritePid(ref MessagePackWriter writer, Pid? pid)
     {
-        writer.WriteArrayHeader(values.Length);
-        foreach (var value in values)
+        if (pid is { } value)
         {
-            Write(ref writer, value, 1);
+            WritePid(ref writer, value);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    /// <summary>Writes <paramref name="reference"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WriteRef(ref MessagePackWriter writer, Ref reference) =>
+        WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation);
+
+    /// <summary>Writes <paramref name="reference"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
+    internal static void WriteRef(ref MessagePackWriter writer, Ref? reference)
+    {
+        if (reference is { } value)
+        {
+            WriteRef(ref writer, value);
+        }
+        else
+        {
+            writer.WriteNil();
         }
     }
 
     /// <summary>Reads one term.</summary>
     /// <exception cref="TermException">The bytes are not a well-formed term of the types listed above.</exception>
     public object? Read(ref MessagePackReader reader) => Read(ref reader, 0);
+
+    /// <summary>
+    /// Reads one term as <see cref="Read(ref MessagePackReader)"/> does; a pid comes back unboxed in
+    /// <paramref name="pid"/> (the result is <see langword="true"/>), anything else in <paramref name="other"/>.
+    /// </summary>
+    /// <exception cref="TermException">The bytes are not a well-formed term.</exception>
+    internal bool TryReadPid(ref MessagePackReader reader, out Pid pid, out object? other)
+    {
+        if (TryReadIdentity(ref reader, TermExtensions.Pid, out var node, out var id, out var creation))
+        {
+            pid = new Pid(node, id, creation);
+            other = null;
+            return true;
+        }
+
+        pid = default;
+        other = Read(ref reader, 0);
+        return false;
+    }
+
+    /// <summary>As <see cref="TryReadPid"/>, for a reference.</summary>
+    /// <exception cref="TermException">The bytes are not a well-formed term.</exception>
+    internal bool TryReadRef(ref MessagePackReader reader, out Ref reference, out object? other)
+    {
+        if (TryReadIdentity(ref reader, TermExtensions.Ref, out var node, out var id, out var creation))
+        {
+            reference = new Ref(node, id, creation);
+            other = null;
+            return true;
+        }
+
+        reference = default;
+        other = Read(ref reader, 0);
+        return false;
+    }
 
     /// <summary>Reads a MessagePack array of terms.</summary>
     public object?[] ReadArray(ref MessagePackReader reader)
@@ -104,7 +166,7 @@ public sealed class TermCodec
             case float f: writer.Write(f); break;
             case ReadOnlyMemory<byte> memory: writer.Write(memory.Span); break;
             case IDictionary map: WriteMap(ref writer, map, depth); break;
-            case object?[] array: WriteList(ref writer, array, depth); break;
+            case object?[] array: WriteItems(ref writer, array, depth); break;
             case IList list: WriteList(ref writer, list, depth); break;
             default: WriteUserType(ref writer, value); break;
         }
@@ -120,16 +182,64 @@ public sealed class TermCodec
         writer.Advance(length);
     }
 
-    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, string node, ulong id, uint creation)
+    /// <summary>
+    /// Writes a pid or reference: the extension header, then its body <c>[node, id, creation]</c>
+    /// straight after it. The body's length is computed first (MessagePack's compact forms of the
+    /// three have sizes known in advance), so nothing is allocated and nothing is copied.
+    /// </summary>
+    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, string? node, ulong id, uint creation)
     {
-        var body = new ArrayBufferWriter<byte>(64);
-        var inner = new MessagePackWriter(body);
-        inner.WriteArrayHeader(3);
-        inner.Write(node);
-        inner.Write(id);
-        inner.Write(creation);
-        inner.Flush();
-        writer.WriteExtensionFormat(new ExtensionResult(code, new ReadOnlySequence<byte>(body.WrittenMemory)));
+        var length = 1 + StringSize(node) + UnsignedSize(id) + UnsignedSize(creation);
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(code, length));
+
+        // The body was once serialized by a writer of its own, which never uses the old spec's
+        // forms; keep those bytes (and the length above) whatever the caller's writer is set to.
+        var oldSpec = writer.OldSpec;
+        writer.OldSpec = false;
+        writer.WriteArrayHeader(3);
+        writer.Write(node);
+        writer.Write(id);
+        writer.Write(creation);
+        writer.OldSpec = oldSpec;
+    }
+
+    /// <summary>The bytes <see cref="MessagePackWriter.Write(string)"/> writes for <paramref name="value"/> (nil for null).</summary>
+    private static int StringSize(string? value)
+    {
+        if (value is null)
+        {
+            return 1;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(value);
+        var header = bytes switch
+        {
+            <= 31 => 1,              // fixstr
+            <= byte.MaxValue => 2,   // str 8
+            <= ushort.MaxValue => 3, // str 16
+            _ => 5,                  // str 32
+        };
+        return header + bytes;
+    }
+
+    /// <summary>The bytes <see cref="MessagePackWriter.Write(ulong)"/> writes for <paramref name="value"/>.</summary>
+    private static int UnsignedSize(ulong value) => value switch
+    {
+        <= 127 => 1,              // positive fixint
+        <= byte.MaxValue => 2,    // uint 8
+        <= ushort.MaxValue => 3,  // uint 16
+        <= uint.MaxValue => 5,    // uint 32
+        _ => 9,                   // uint 64
+    };
+
+    /// <summary>An array of terms: by span, as an array's enumerator would be an allocation.</summary>
+    private void WriteItems(ref MessagePackWriter writer, ReadOnlySpan<object?> items, int depth)
+    {
+        writer.WriteArrayHeader(items.Length);
+        foreach (var item in items)
+        {
+            Write(ref writer, item, depth + 1);
+        }
     }
 
     private void WriteList(ref MessagePackWriter writer, IList list, int depth)
@@ -264,6 +374,37 @@ public sealed class TermCodec
                 return ReadUserType(ref inner);
             default:
                 throw new TermException($"Unknown extension type {header.TypeCode}.");
+        }
+    }
+
+    /// <summary>
+    /// Reads a pid or reference (extension <paramref name="code"/>) when that is what comes next;
+    /// reads nothing otherwise. Failures are reported as <see cref="Read(ref MessagePackReader, int)"/> reports them.
+    /// </summary>
+    private static bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out string node, out ulong id, out uint creation)
+    {
+        node = string.Empty;
+        id = 0;
+        creation = 0;
+        try
+        {
+            if (reader.NextMessagePackType != MessagePackType.Extension || reader.CreatePeekReader().ReadExtensionFormatHeader().TypeCode != code)
+            {
+                return false;
+            }
+
+            var header = reader.ReadExtensionFormatHeader();
+            var inner = new MessagePackReader(reader.ReadRaw(header.Length));
+            ReadIdentity(ref inner, out node, out id, out creation);
+            return true;
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            throw new TermException("Malformed term: " + ex.Message, ex);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new TermException("Truncated term.", ex);
         }
     }
 

@@ -14,7 +14,7 @@ internal readonly struct RpcCallFrame(ulong callId, string module, string functi
         writer.Write(module);
         writer.Write(function);
         terms.WriteArray(ref writer, args);
-        terms.Write(ref writer, groupLeader);
+        TermCodec.WritePid(ref writer, groupLeader);
     }
 }
 

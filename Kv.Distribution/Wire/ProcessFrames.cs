@@ -10,7 +10,7 @@ internal readonly struct SendFrame(Pid to, object? message) : IFrameContent
     {
         writer.WriteArrayHeader(3);
         writer.Write((byte)ControlTag.Send);
-        terms.Write(ref writer, to);
+        TermCodec.WritePid(ref writer, to);
         terms.Write(ref writer, message);
     }
 }
@@ -22,7 +22,7 @@ internal readonly struct RegSendFrame(Pid? from, string name, object? message) :
     {
         writer.WriteArrayHeader(4);
         writer.Write((byte)ControlTag.RegSend);
-        terms.Write(ref writer, from);
+        TermCodec.WritePid(ref writer, from);
         writer.Write(name);
         terms.Write(ref writer, message);
     }
@@ -47,8 +47,8 @@ internal readonly struct SignalFrame(ControlTag tag, Pid first, Pid second, obje
     {
         writer.WriteArrayHeader(fields);
         writer.Write((byte)tag);
-        terms.Write(ref writer, first);
-        terms.Write(ref writer, second);
+        TermCodec.WritePid(ref writer, first);
+        TermCodec.WritePid(ref writer, second);
         if (fields > 3)
         {
             terms.Write(ref writer, third);
@@ -68,9 +68,9 @@ internal readonly struct MonitorFrame(bool add, Pid from, object target, Ref mon
     {
         writer.WriteArrayHeader(4);
         writer.Write((byte)(add ? ControlTag.Monitor : ControlTag.Demonitor));
-        terms.Write(ref writer, from);
+        TermCodec.WritePid(ref writer, from);
         terms.Write(ref writer, target);
-        terms.Write(ref writer, monitor);
+        TermCodec.WriteRef(ref writer, monitor);
     }
 }
 
@@ -82,13 +82,13 @@ internal readonly struct SpawnRequestFrame(ulong requestId, Pid from, Pid groupL
         writer.WriteArrayHeader(9);
         writer.Write((byte)ControlTag.SpawnRequest);
         writer.Write(requestId);
-        terms.Write(ref writer, from);
-        terms.Write(ref writer, groupLeader);
+        TermCodec.WritePid(ref writer, from);
+        TermCodec.WritePid(ref writer, groupLeader);
         writer.Write(module);
         writer.Write(function);
         terms.WriteArray(ref writer, args);
         writer.Write(link);
-        terms.Write(ref writer, monitor);
+        TermCodec.WriteRef(ref writer, monitor);
     }
 }
 
@@ -100,7 +100,7 @@ internal readonly struct SpawnReplyFrame(ulong requestId, Pid? pid, string? erro
         writer.WriteArrayHeader(4);
         writer.Write((byte)ControlTag.SpawnReply);
         writer.Write(requestId);
-        terms.Write(ref writer, pid);
+        TermCodec.WritePid(ref writer, pid);
         terms.Write(ref writer, error);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using MessagePack;
@@ -52,6 +53,131 @@ public sealed class TermCodecTests
     }
 
     [Fact]
+    public void PidsAndRefs_EncodeToTheseExactBytes()
+    {
+        var codec = new TermCodec();
+
+        // ext 8 (C7), length, type 2 or 3, then [node, id, creation] in MessagePack's compact forms.
+        Assert.Equal(Convert.FromHexString("C70C0293A8666F6F40686F73742A07"), Write(codec, new Pid("foo@host", 42, 7)));
+        Assert.Equal(Convert.FromHexString("C70C0393A862617240686F73740903"), Write(codec, new Ref("bar@host", 9, 3)));
+        Assert.Equal(Convert.FromHexString("C7150293AD666F6F406C6F63616C686F737406CEBF63C886"), Write(codec, new Pid("foo@localhost", 6, 3210987654)));
+        Assert.Equal(Convert.FromHexString("C7110393A16ECFFFFFFFFFFFFFFFFFCEFFFFFFFF"), Write(codec, new Ref("n", ulong.MaxValue, uint.MaxValue)));
+
+        // A body of 1, 2, 4, 8 or 16 bytes takes a fixext header: here fixext 4 (D6).
+        Assert.Equal(Convert.FromHexString("D60293A00000"), Write(codec, new Pid("", 0, 0)));
+    }
+
+    [Fact]
+    public void PidsAndRefs_EncodeAsTheirBodySerializedOnItsOwn_AtEverySizeBoundary()
+    {
+        var codec = new TermCodec();
+        var nodes = Enumerable.Range(0, 41).Select(n => new string('n', n))
+            .Concat([null!, "\u00e9", new string('\u00e9', 16), new string('\u00e9', 128), "\ud800", "\ud83d\ude00@host"])
+            .Concat(new[] { 255, 256, 65535, 65536 }.Select(n => new string('n', n)));
+        ulong[] ids = [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, (ulong)uint.MaxValue + 1, long.MaxValue, ulong.MaxValue];
+        uint[] creations = [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue];
+
+        foreach (var node in nodes)
+        {
+            foreach (var id in ids)
+            {
+                foreach (var creation in creations)
+                {
+                    var what = $"node of {node?.Length.ToString(CultureInfo.InvariantCulture) ?? "null"} chars, id {id}, creation {creation}";
+                    Assert.True(EncodeIdentityAsFirstWritten(TermExtensions.Pid, node, id, creation).AsSpan().SequenceEqual(Write(codec, new Pid(node!, id, creation))), "pid: " + what);
+                    Assert.True(EncodeIdentityAsFirstWritten(TermExtensions.Ref, node, id, creation).AsSpan().SequenceEqual(Write(codec, new Ref(node!, id, creation))), "ref: " + what);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void TypedPidAndRefWriters_WriteWhatTheTermWriterWrites()
+    {
+        var codec = new TermCodec();
+        var pid = new Pid("foo@localhost", 6, 3210987654);
+        var reference = new Ref("foo@localhost", 123456789, 3210987654);
+
+        Assert.Equal(Write(codec, pid), WriteWith((ref MessagePackWriter writer) => TermCodec.WritePid(ref writer, pid)));
+        Assert.Equal(Write(codec, pid), WriteWith((ref MessagePackWriter writer) => TermCodec.WritePid(ref writer, (Pid?)pid)));
+        Assert.Equal(Write(codec, null), WriteWith((ref MessagePackWriter writer) => TermCodec.WritePid(ref writer, (Pid?)null)));
+        Assert.Equal(Write(codec, reference), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, reference)));
+        Assert.Equal(Write(codec, reference), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, (Ref?)reference)));
+        Assert.Equal(Write(codec, null), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, (Ref?)null)));
+    }
+
+    [Fact]
+    public void TryReadPidAndRef_ReadOneTerm_ThePidOrRefUnboxed_AnythingElseAsReadGivesIt()
+    {
+        var codec = new TermCodec();
+        var pid = new Pid("foo@localhost", 6, 3210987654);
+        var reference = new Ref("foo@localhost", 123456789, 3210987654);
+        var bytes = Write(codec, new object?[] { pid, reference, null, "text", pid, reference });
+
+        var reader = new MessagePackReader(bytes);
+        Assert.Equal(6, reader.ReadArrayHeader());
+        Assert.True(codec.TryReadPid(ref reader, out var readPid, out var other));
+        Assert.Equal((pid, null), (readPid, other));
+        Assert.True(codec.TryReadRef(ref reader, out var readRef, out other));
+        Assert.Equal((reference, null), (readRef, other));
+        Assert.False(codec.TryReadPid(ref reader, out _, out other));
+        Assert.Null(other);
+        Assert.False(codec.TryReadRef(ref reader, out _, out other));
+        Assert.Equal("text", other);
+        Assert.False(codec.TryReadRef(ref reader, out _, out other));
+        Assert.Equal(pid, other);
+        Assert.False(codec.TryReadPid(ref reader, out _, out other));
+        Assert.Equal(reference, other);
+        Assert.True(reader.End);
+    }
+
+    [Fact]
+    public void TryReadPid_MalformedOrTruncated_FailsAsReadDoes()
+    {
+        var codec = new TermCodec();
+        var pid = Write(codec, new Pid("foo@localhost", 6, 3210987654));
+        var twoFields = Convert.FromHexString("D60292A16E06"); // fixext 4, type 2: [ "n", 6 ]
+
+        foreach (var bytes in new[] { pid[..^1], pid[..2], twoFields, [0xC7] })
+        {
+            var expected = Assert.Throws<TermException>(() => Read(codec, bytes));
+            var actual = Assert.Throws<TermException>(() =>
+            {
+                var reader = new MessagePackReader(bytes);
+                codec.TryReadPid(ref reader, out _, out _);
+            });
+            Assert.Equal(expected.Message, actual.Message);
+        }
+    }
+
+    [Fact]
+    public void WritingAPidOrRef_AllocatesNothing()
+    {
+        var codec = new TermCodec();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        object pid = new Pid("foo@localhost", 6, 3210987654);
+        object reference = new Ref("foo@localhost", 123456789, 3210987654);
+        WriteBoth(); // JIT and first-use work, outside the measure
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            WriteBoth();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        void WriteBoth()
+        {
+            buffer.ResetWrittenCount();
+            var writer = new MessagePackWriter(buffer);
+            codec.Write(ref writer, pid);
+            codec.Write(ref writer, reference);
+            writer.Flush();
+        }
+    }
+
+    [Fact]
     public void UnregisteredType_CannotBeWritten()
     {
         var error = Assert.Throws<TermException>(() => RoundTrip(new TermCodec(), new Point()));
@@ -89,6 +215,27 @@ public sealed class TermCodecTests
         Assert.Throws<TermException>(() => Read(new TermCodec(), [0x93, 0x01]));
     }
 
+    /// <summary>
+    /// A pid or reference as TermCodec first wrote it: the body <c>[node, id, creation]</c>
+    /// serialized into a buffer of its own, then copied in whole as an extension.
+    /// </summary>
+    private static byte[] EncodeIdentityAsFirstWritten(sbyte code, string? node, ulong id, uint creation)
+    {
+        var body = new ArrayBufferWriter<byte>();
+        var inner = new MessagePackWriter(body);
+        inner.WriteArrayHeader(3);
+        inner.Write(node);
+        inner.Write(id);
+        inner.Write(creation);
+        inner.Flush();
+
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(output);
+        writer.WriteExtensionFormat(new ExtensionResult(code, new ReadOnlySequence<byte>(body.WrittenMemory)));
+        writer.Flush();
+        return output.WrittenSpan.ToArray();
+    }
+
     private static object? RoundTrip(TermCodec codec, object? value) => Read(codec, Write(codec, value));
 
     private static byte[] Write(TermCodec codec, object? value)
@@ -96,6 +243,17 @@ public sealed class TermCodecTests
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
         codec.Write(ref writer, value);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private delegate void WriteAction(ref MessagePackWriter writer);
+
+    private static byte[] WriteWith(WriteAction write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
