@@ -74,15 +74,16 @@ public sealed class SupervisorTests
         await using var nodes = new TestNodes();
         var node = await nodes.StartAsync("solo");
         var crasher = new ChildSpec("crasher", parent => parent.SpawnLink(_ => throw new InvalidOperationException("always")));
-        var down = new TaskCompletionSource<DownMessage>();
+        var exit = new TaskCompletionSource<ExitMessage>();
 
         node.Spawn(async context =>
         {
-            var supervisor = Supervisor.Start(node, [crasher], new SupervisorOptions(MaxRestarts: 3, Within: TimeSpan.FromSeconds(5)));
-            context.Monitor(supervisor);
-            down.SetResult((DownMessage)(await context.ReceiveAsync(m => m is DownMessage, TimeSpan.FromSeconds(5)))!);
+            // Linked at spawn: the supervisor may give up before a monitor could be set.
+            context.TrapExits = true;
+            Supervisor.StartLink(context, [crasher], new SupervisorOptions(MaxRestarts: 3, Within: TimeSpan.FromSeconds(5)));
+            exit.SetResult((ExitMessage)(await context.ReceiveAsync(m => m is ExitMessage, TimeSpan.FromSeconds(5)))!);
         });
 
-        Assert.Equal(Exits.Shutdown, (await down.Task.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Reason);
+        Assert.Equal(Exits.Shutdown, (await exit.Task.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Reason);
     }
 }
