@@ -6,6 +6,13 @@ using Kv.Benchmarks.Load;
 // command line (--filter, --job, --list ...).
 if (args.Length > 0 && args[0] == "e2e")
 {
+    // The load tool's own sockets complete inline too, as the node's do (Kv.Server/Program.cs): the
+    // client shares the machine's 2 cores with the nodes it loads, so its overhead is theirs.
+    if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+    {
+        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+    }
+
     return await E2eCommand.RunAsync(args[1..]);
 }
 
