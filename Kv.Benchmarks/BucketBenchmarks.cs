@@ -22,6 +22,9 @@ public class BucketBenchmarks
     [Benchmark]
     public bool TryGetSpan() => _bucket.TryGet(_keyChars, out _);
 
+    [Benchmark]
+    public bool TryGetUtf8() => _bucket.TryGetUtf8(_keyChars, out _);
+
     /// <summary>PUT over a key that exists, with strings made beforehand.</summary>
     [Benchmark]
     public void Put() => _bucket.Put(_key, _value);

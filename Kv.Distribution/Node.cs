@@ -172,7 +172,8 @@ public sealed partial class Node : IAsyncDisposable
             {
                 socket = await _listener.AcceptAsync(_stopping.Token);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
+                || (ex is SocketException && _stopping.IsCancellationRequested))
             {
                 return;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 
 namespace Kv.Core.Buckets;
 
@@ -8,15 +9,18 @@ namespace Kv.Core.Buckets;
 /// </summary>
 /// <remarks>
 /// Reads never lock and writes lock only the key's stripe, so any number of threads may use one
-/// bucket at once. The span overloads look keys up without allocating a string, which is what the
-/// text server uses on its hot path. A bucket lives until <see cref="Stop"/> or
-/// <see cref="Fail"/>; after that every operation throws <see cref="BucketStoppedException"/> and
-/// <see cref="Completion"/> tells why it ended.
+/// bucket at once. Values are kept as their UTF-8 bytes, as they travel on the text protocol: about
+/// half the memory of a .NET string for ASCII text, and a GET writes them out without encoding.
+/// The span and UTF-8 overloads (<see cref="TryGetUtf8"/>, <see cref="PutUtf8"/>,
+/// <see cref="Remove"/>) look keys up without allocating a string, which is what the text server
+/// uses on its hot path; the string overloads decode and encode values. A bucket lives until
+/// <see cref="Stop"/> or <see cref="Fail"/>; after that every operation throws
+/// <see cref="BucketStoppedException"/> and <see cref="Completion"/> tells why it ended.
 /// </remarks>
 public sealed class Bucket : IBucket
 {
-    private readonly ConcurrentDictionary<string, string> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private readonly ConcurrentDictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.None);
     private volatile bool _stopped;
 
@@ -49,12 +53,25 @@ public sealed class Bucket : IBucket
     public string? Get(string key)
     {
         ThrowIfStopped();
-        return _entries.TryGetValue(key, out var value) ? value : null;
+        return _entries.TryGetValue(key, out var value) ? Encoding.UTF8.GetString(value) : null;
     }
 
-    /// <summary>Looks <paramref name="key"/> up without allocating; throws <see cref="BucketStoppedException"/> once stopped.</summary>
+    /// <summary>Looks <paramref name="key"/> up by its characters; throws <see cref="BucketStoppedException"/> once stopped.</summary>
     /// <returns><see langword="true"/> when the key is present.</returns>
     public bool TryGet(ReadOnlySpan<char> key, [MaybeNullWhen(false)] out string value)
+    {
+        ThrowIfStopped();
+        var found = _bySpan.TryGetValue(key, out var utf8);
+        value = found ? Encoding.UTF8.GetString(utf8!) : null;
+        return found;
+    }
+
+    /// <summary>
+    /// Looks <paramref name="key"/> up without allocating and gives the value's UTF-8 bytes, which the
+    /// caller must not change; throws <see cref="BucketStoppedException"/> once stopped.
+    /// </summary>
+    /// <returns><see langword="true"/> when the key is present.</returns>
+    public bool TryGetUtf8(ReadOnlySpan<char> key, [MaybeNullWhen(false)] out byte[] value)
     {
         ThrowIfStopped();
         return _bySpan.TryGetValue(key, out value);
@@ -66,7 +83,7 @@ public sealed class Bucket : IBucket
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         ThrowIfStopped();
-        _entries[key] = value;
+        _entries[key] = Encoding.UTF8.GetBytes(value);
     }
 
     /// <summary>
@@ -77,21 +94,36 @@ public sealed class Bucket : IBucket
     {
         ArgumentNullException.ThrowIfNull(value);
         ThrowIfStopped();
-        _bySpan[key] = value;
+        _bySpan[key] = Encoding.UTF8.GetBytes(value);
+    }
+
+    /// <summary>Stores a value given as UTF-8 bytes (copied) under a key given as characters.</summary>
+    public void PutUtf8(ReadOnlySpan<char> key, ReadOnlySpan<byte> value)
+    {
+        ThrowIfStopped();
+        _bySpan[key] = value.ToArray();
     }
 
     /// <summary>Removes <paramref name="key"/>, returning the value it had or <see langword="null"/>.</summary>
     public string? Delete(string key)
     {
         ThrowIfStopped();
-        return _entries.TryRemove(key, out var value) ? value : null;
+        return _entries.TryRemove(key, out var value) ? Encoding.UTF8.GetString(value) : null;
     }
 
     /// <summary>Removes a key given as characters, returning the value it had or <see langword="null"/>.</summary>
     public string? Delete(ReadOnlySpan<char> key)
     {
         ThrowIfStopped();
-        return _bySpan.TryRemove(key, out _, out var value) ? value : null;
+        return _bySpan.TryRemove(key, out _, out var value) ? Encoding.UTF8.GetString(value) : null;
+    }
+
+    /// <summary>Removes a key given as characters without decoding its value.</summary>
+    /// <returns><see langword="true"/> when the key was present.</returns>
+    public bool Remove(ReadOnlySpan<char> key)
+    {
+        ThrowIfStopped();
+        return _bySpan.TryRemove(key, out _, out _);
     }
 
     /// <summary>Stops the bucket normally; its data is dropped. Stopping twice does nothing.</summary>

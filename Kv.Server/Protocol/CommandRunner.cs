@@ -14,8 +14,8 @@ namespace Kv.Server.Protocol;
 /// </summary>
 /// <remarks>
 /// A command on a bucket of this node runs at once (<see cref="TryRun"/>): bucket names and keys are
-/// decoded into a stack buffer and looked up by span, so GET, DELETE and a PUT over an existing key
-/// allocate only what they must store. A command on another node's bucket goes through the
+/// decoded into a stack buffer and looked up by span, values stay UTF-8 bytes, so GET and DELETE
+/// allocate nothing and a PUT only the copy of the value it stores (and the key when it is new). A command on another node's bucket goes through the
 /// <see cref="Router"/> (<see cref="RunRemoteAsync"/>), as the guide's server does: the bucket is
 /// created or looked up on its owner, then used there. A routing failure (no entry, node down,
 /// timeout) is answered <c>ERROR</c>.
@@ -122,15 +122,20 @@ internal sealed class CommandRunner(BucketRegistry registry, Router router)
             switch (command.Kind)
             {
                 case CommandKind.Get:
-                    bucket.TryGet(key, out var value);
-                    WriteValue(value, output);
+                    if (bucket.TryGetUtf8(key, out var value))
+                    {
+                        output.Write(value);
+                    }
+
+                    output.Write(Replies.LineEnd);
+                    output.Write(Replies.Ok);
                     break;
                 case CommandKind.Put:
-                    bucket.Put(key, Encoding.UTF8.GetString(command.Value));
+                    bucket.PutUtf8(key, command.Value);
                     output.Write(Replies.Ok);
                     break;
                 case CommandKind.Delete:
-                    bucket.Delete(key);
+                    bucket.Remove(key);
                     output.Write(Replies.Ok);
                     break;
             }

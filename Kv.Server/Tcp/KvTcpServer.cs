@@ -99,7 +99,12 @@ internal sealed class KvTcpServer(
             {
                 return;
             }
-            catch (SocketException ex) when (!_stopping.IsCancellationRequested)
+            catch (SocketException) when (_stopping.IsCancellationRequested)
+            {
+                // The listener was closed by StopAsync before the accept saw the cancellation.
+                return;
+            }
+            catch (SocketException ex)
             {
                 // A client that resets before we accept it, or a transient resource shortage:
                 // log and keep accepting.
