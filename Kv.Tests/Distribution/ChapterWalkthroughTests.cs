@@ -12,28 +12,14 @@ namespace Kv.Tests.Distribution;
 /// <c>Hello</c> module (<c>--load Hello</c>), bar does not.
 /// </summary>
 [Trait("distributed", "true")]
-public sealed partial class ChapterWalkthroughTests : IAsyncLifetime
+public sealed partial class ChapterWalkthroughTests : ClusterTestBase
 {
-    private readonly NodeCluster _cluster = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (DistributedEnvironment.NodesAllowed)
-        {
-            await _cluster.StartSelfAsync();
-        }
-    }
-
-    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
-
     [DistributedFact]
     public async Task SpawnHelloWorldOnFoo_FromBar_PrintsOnBarNotOnFoo()
     {
-        var (foo, fooProcess) = await _cluster.StartNodeAsync("foo", extra: ["--load", "Hello"]);
+        var (foo, fooProcess) = await Cluster.StartNodeAsync("foo", extra: ["--load", "Hello"]);
 
-        var bar = _cluster.StartProcess("bar", NodeCluster.CookieValue, ["--eval", $"rpc {_cluster.NameOf("bar")} Hello.World; spawn {foo} Hello.World"]);
+        var bar = Cluster.StartProcess("bar", NodeCluster.CookieValue, ["--eval", $"rpc {Cluster.NameOf("bar")} Hello.World; spawn {foo} Hello.World"]);
 
         Assert.Equal(1, await bar.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains("Hello.World is undefined on", bar.Output, StringComparison.Ordinal);
@@ -45,10 +31,10 @@ public sealed partial class ChapterWalkthroughTests : IAsyncLifetime
     [DistributedFact]
     public async Task PingPong_WithAPidSpawnedOnAnotherNode()
     {
-        var (foo, _) = await _cluster.StartNodeAsync("foo", extra: ["--load", "Hello"]);
+        var (foo, _) = await Cluster.StartNodeAsync("foo", extra: ["--load", "Hello"]);
         var answer = new TaskCompletionSource<object?>();
 
-        _cluster.Self.Spawn(async context =>
+        Cluster.Self.Spawn(async context =>
         {
             var pid = await context.SpawnAsync(foo, "Hello", "Pong", [], cancellationToken: Ct);
             context.Send(pid, new object?[] { new Atom("ping"), context.Self });
@@ -61,20 +47,20 @@ public sealed partial class ChapterWalkthroughTests : IAsyncLifetime
     [DistributedFact]
     public async Task CallToANamedServer_OnTheOtherNode()
     {
-        var (foo, _) = await _cluster.StartNodeAsync("foo");
+        var (foo, _) = await Cluster.StartNodeAsync("foo");
         var registry = ServerRef.To("KV.Registry", foo);
 
-        Assert.Equal(false, await GenServer.CallAsync(_cluster.Self, registry, new object?[] { "lookup", "shopping" }, cancellationToken: Ct));
-        Assert.Equal("ok", await GenServer.CallAsync(_cluster.Self, registry, new object?[] { "create", "shopping" }, cancellationToken: Ct));
-        Assert.Equal(true, await GenServer.CallAsync(_cluster.Self, registry, new object?[] { "lookup", "shopping" }, cancellationToken: Ct));
+        Assert.Equal(false, await GenServer.CallAsync(Cluster.Self, registry, new object?[] { "lookup", "shopping" }, cancellationToken: Ct));
+        Assert.Equal("ok", await GenServer.CallAsync(Cluster.Self, registry, new object?[] { "create", "shopping" }, cancellationToken: Ct));
+        Assert.Equal(true, await GenServer.CallAsync(Cluster.Self, registry, new object?[] { "lookup", "shopping" }, cancellationToken: Ct));
     }
 
     [DistributedFact]
     public async Task AsyncOnTheOtherNodesTaskSupervisor_ReturnsThatNodesName()
     {
-        var (foo, _) = await _cluster.StartNodeAsync("foo");
+        var (foo, _) = await Cluster.StartNodeAsync("foo");
 
-        var task = await TaskSupervisor.Async(_cluster.Self, ServerRef.To("RouterTasks", foo), "Kernel", "Node", [], Ct);
+        var task = await TaskSupervisor.Async(Cluster.Self, ServerRef.To("RouterTasks", foo), "Kernel", "Node", [], Ct);
 
         Assert.Equal(foo.ToString(), await task.AwaitAsync(cancellationToken: Ct));
     }
@@ -82,9 +68,9 @@ public sealed partial class ChapterWalkthroughTests : IAsyncLifetime
     [DistributedFact]
     public async Task FunctionTheOtherNodeDoesNotExport_IsUndefined()
     {
-        var (bar, _) = await _cluster.StartNodeAsync("bar");
+        var (bar, _) = await Cluster.StartNodeAsync("bar");
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _cluster.Self.CallAsync(bar, "Hello", "World", [], cancellationToken: Ct));
+        var error = await Assert.ThrowsAsync<RpcException>(() => Cluster.Self.CallAsync(bar, "Hello", "World", [], cancellationToken: Ct));
 
         Assert.Equal(RpcFailure.Undefined, error.Failure);
         Assert.Contains("Hello.World is undefined", error.Message, StringComparison.Ordinal);
@@ -93,14 +79,14 @@ public sealed partial class ChapterWalkthroughTests : IAsyncLifetime
     [DistributedFact]
     public async Task OutputOfAnRpc_AndOfATask_ComeBackToTheCaller()
     {
-        var (foo, fooProcess) = await _cluster.StartNodeAsync("foo", extra: ["--load", "Hello"]);
+        var (foo, fooProcess) = await Cluster.StartNodeAsync("foo", extra: ["--load", "Hello"]);
 
-        await _cluster.Self.CallAsync(foo, "Hello", "World", [], cancellationToken: Ct);
-        var task = await TaskSupervisor.Async(_cluster.Self, ServerRef.To("RouterTasks", foo), "Hello", "World", [], Ct);
+        await Cluster.Self.CallAsync(foo, "Hello", "World", [], cancellationToken: Ct);
+        var task = await TaskSupervisor.Async(Cluster.Self, ServerRef.To("RouterTasks", foo), "Hello", "World", [], Ct);
         await task.AwaitAsync(cancellationToken: Ct);
 
-        await _cluster.Self.FlushConsoleAsync(TimeSpan.FromSeconds(2));
-        Assert.Equal($"hello world{Environment.NewLine}hello world{Environment.NewLine}", _cluster.SelfConsole.ToString());
+        await Cluster.Self.FlushConsoleAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal($"hello world{Environment.NewLine}hello world{Environment.NewLine}", Cluster.SelfConsole.ToString());
         Assert.DoesNotMatch(HelloWorldLine(), fooProcess.Output);
     }
 

@@ -10,23 +10,9 @@ namespace Kv.Tests.Distribution;
 /// port and cookie, driven by a node inside the test process.
 /// </summary>
 [Trait("distributed", "true")]
-public sealed class NodeProcessTests : IAsyncLifetime
+public sealed class NodeProcessTests : ClusterTestBase
 {
-    private readonly NodeCluster _cluster = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private Node Self => _cluster.Self;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (DistributedEnvironment.NodesAllowed)
-        {
-            await _cluster.StartSelfAsync();
-        }
-    }
-
-    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
+    private Node Self => Cluster.Self;
 
     [DistributedFact]
     public async Task TwoConsoleHosts_ConnectWithNoOtherSetup()
@@ -66,7 +52,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
             .ToArray();
 
         var killed = DateTime.UtcNow;
-        _cluster.Processes.Single().KillHard();
+        Cluster.Processes.Single().KillHard();
 
         foreach (var call in calls)
         {
@@ -82,7 +68,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
     {
         var bar = await StartNodeAsync("bar");
         var before = await Self.CallAsync(bar, "Kernel", "Creation", [], cancellationToken: Ct);
-        _cluster.Processes.Single().KillHard();
+        Cluster.Processes.Single().KillHard();
         await Eventually.TrueAsync(() => !Self.ConnectedNodes.Contains(bar), "the link to the killed node to go down");
 
         await StartNodeAsync("bar");
@@ -98,10 +84,10 @@ public sealed class NodeProcessTests : IAsyncLifetime
 
         Assert.Equal(PingResult.Pang, await Self.PingAsync(bar, Ct));
 
-        await _cluster.Logs.WaitForAsync($"Handshake with {bar} refused at RecvChallengeAck");
-        await _cluster.Processes.Single().WaitForLineAsync(new System.Text.RegularExpressions.Regex("refused at RecvChallengeReply.*BadCookie"));
+        await Cluster.Logs.WaitForAsync($"Handshake with {bar} refused at RecvChallengeAck");
+        await Cluster.Processes.Single().WaitForLineAsync(new System.Text.RegularExpressions.Regex("refused at RecvChallengeReply.*BadCookie"));
     }
 
     private async Task<NodeName> StartNodeAsync(string name, string cookie = NodeCluster.CookieValue) =>
-        (await _cluster.StartNodeAsync(name, cookie)).Name;
+        (await Cluster.StartNodeAsync(name, cookie)).Name;
 }

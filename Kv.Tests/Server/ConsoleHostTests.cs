@@ -6,36 +6,22 @@ namespace Kv.Tests.Server;
 
 /// <summary>The console host as a person uses it: --eval, the shell, nodes.json at start, and stopping.</summary>
 [Trait("distributed", "true")]
-public sealed partial class ConsoleHostTests : IAsyncLifetime
+public sealed partial class ConsoleHostTests : ClusterTestBase
 {
-    private readonly NodeCluster _cluster = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (DistributedEnvironment.NodesAllowed)
-        {
-            await _cluster.StartSelfAsync();
-        }
-    }
-
-    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
-
     [DistributedFact]
     public async Task Eval_RoutesByTheTable_PrintsResults_AndFailsOnAnError()
     {
-        var nodes = _cluster.WriteNodesFile();
-        var (foo, _) = await _cluster.StartNodeAsync("foo", extra: ["--nodes", nodes]);
-        var (bar, _) = await _cluster.StartNodeAsync("bar", extra: ["--nodes", nodes]);
+        var nodes = Cluster.WriteNodesFile();
+        var (foo, _) = await Cluster.StartNodeAsync("foo", extra: ["--nodes", nodes]);
+        var (bar, _) = await Cluster.StartNodeAsync("bar", extra: ["--nodes", nodes]);
 
-        var ok = _cluster.StartProcess("qux", NodeCluster.CookieValue, ["--nodes", nodes, "--eval", $"route hello Kernel.Node; route world Kernel.Node; ping {foo}; rpc {bar} Kernel.Node"]);
+        var ok = Cluster.StartProcess("qux", NodeCluster.CookieValue, ["--nodes", nodes, "--eval", $"route hello Kernel.Node; route world Kernel.Node; ping {foo}; rpc {bar} Kernel.Node"]);
         Assert.Equal(0, await ok.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(
             [$"\"{foo}\"", $"\"{bar}\"", "pong", $"\"{bar}\""],
             ok.Output.Split('\n').Where(line => line.Length > 0 && !line.StartsWith("warn", StringComparison.Ordinal)).ToArray());
 
-        var failing = _cluster.StartProcess("quux", NodeCluster.CookieValue, ["--nodes", nodes, "--eval", "route 0bucket Kernel.Node"]);
+        var failing = Cluster.StartProcess("quux", NodeCluster.CookieValue, ["--nodes", nodes, "--eval", "route 0bucket Kernel.Node"]);
         Assert.Equal(1, await failing.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains("could not find entry for \"0bucket\"", failing.Output, StringComparison.Ordinal);
     }
@@ -43,12 +29,12 @@ public sealed partial class ConsoleHostTests : IAsyncLifetime
     [DistributedFact]
     public async Task Shell_ReadsCommands_UntilQuit()
     {
-        var shell = _cluster.StartProcess("shell", NodeCluster.CookieValue, ["--shell"]);
+        var shell = Cluster.StartProcess("shell", NodeCluster.CookieValue, ["--shell"]);
 
-        await shell.TypeAsync($"node\nping {_cluster.Self.Name}\nnonsense\nquit\n");
+        await shell.TypeAsync($"node\nping {Cluster.Self.Name}\nnonsense\nquit\n");
 
         Assert.Equal(0, await shell.WaitForExitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Contains(_cluster.NameOf("shell").ToString(), shell.Output, StringComparison.Ordinal);
+        Assert.Contains(Cluster.NameOf("shell").ToString(), shell.Output, StringComparison.Ordinal);
         Assert.Contains("pong", shell.Output, StringComparison.Ordinal);
         Assert.Contains("** unknown command", shell.Output, StringComparison.Ordinal);
     }
@@ -56,10 +42,10 @@ public sealed partial class ConsoleHostTests : IAsyncLifetime
     [DistributedFact]
     public async Task Sigterm_StopsTheNode_AndPeersSeeItLeaveAtOnce()
     {
-        var (foo, process) = await _cluster.StartNodeAsync("foo");
-        Assert.Equal(Kv.Distribution.Nodes.PingResult.Pong, await _cluster.Self.PingAsync(foo, Ct));
+        var (foo, process) = await Cluster.StartNodeAsync("foo");
+        Assert.Equal(Kv.Distribution.Nodes.PingResult.Pong, await Cluster.Self.PingAsync(foo, Ct));
         var down = new TaskCompletionSource<NodeEventArgs>();
-        _cluster.Self.NodeDown += (_, e) => down.TrySetResult(e);
+        Cluster.Self.NodeDown += (_, e) => down.TrySetResult(e);
 
         process.Terminate();
 
@@ -75,7 +61,7 @@ public sealed partial class ConsoleHostTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, """{ "routing": [ { "first": "a", "last": "m", "node": "foo" }, { "first": "m", "last": "z", "node": "bar" } ] }""", Ct);
         try
         {
-            var node = _cluster.StartProcess("broken", NodeCluster.CookieValue, ["--nodes", path]);
+            var node = Cluster.StartProcess("broken", NodeCluster.CookieValue, ["--nodes", path]);
 
             Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(20)));
             Assert.Matches(OverlapError(), node.Output);
@@ -90,12 +76,12 @@ public sealed partial class ConsoleHostTests : IAsyncLifetime
     public async Task TcpPort_ComesFromNodesJson_WhenNotGiven()
     {
         var port = NodeCluster.FreePort();
-        var name = _cluster.NameOf("porty").Name;
+        var name = Cluster.NameOf("porty").Name;
         var path = Path.Combine(Path.GetTempPath(), $"kv-port-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(path, $$"""{ "nodes": { "{{name}}": { "port": {{port}} } } }""", Ct);
         try
         {
-            var node = _cluster.StartProcess("porty", NodeCluster.CookieValue, ["--nodes", path, "--bind", "127.0.0.1"]);
+            var node = Cluster.StartProcess("porty", NodeCluster.CookieValue, ["--nodes", path, "--bind", "127.0.0.1"]);
 
             Assert.Equal(port, await node.WaitForListeningPortAsync());
         }

@@ -9,26 +9,14 @@ namespace Kv.Tests.Server;
 /// n–z on bar), as in the chapter's "server interaction" test, and what happens when bar dies.
 /// </summary>
 [Trait("distributed", "true")]
-public sealed class RoutedServerTests : IAsyncLifetime
+public sealed class RoutedServerTests : ClusterTestBase
 {
-    private readonly NodeCluster _cluster = new();
-
-    public async ValueTask InitializeAsync()
-    {
-        if (DistributedEnvironment.NodesAllowed)
-        {
-            await _cluster.StartSelfAsync();
-        }
-    }
-
-    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
-
     [DistributedFact]
     public async Task ServerInteraction_WithTheBucketOnTheOtherNode()
     {
-        var nodes = _cluster.WriteNodesFile();
-        var (_, _, foo) = await _cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes]);
-        var (_, _, bar) = await _cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
+        var nodes = Cluster.WriteNodesFile();
+        var (_, _, foo) = await Cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes]);
+        var (_, _, bar) = await Cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
         await using var client = await TextClient.ConnectAsync(foo);
 
         Assert.Equal("NOT FOUND", await client.CommandAsync("GET shopping eggs"));
@@ -50,9 +38,9 @@ public sealed class RoutedServerTests : IAsyncLifetime
     [DistributedFact]
     public async Task PipelinedMixOfLocalAndRoutedBuckets_IsAnsweredInOrder()
     {
-        var nodes = _cluster.WriteNodesFile();
-        var (_, _, foo) = await _cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes]);
-        await _cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
+        var nodes = Cluster.WriteNodesFile();
+        var (_, _, foo) = await Cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes]);
+        await Cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
         await using var client = await TextClient.ConnectAsync(foo);
 
         await client.SendAsync("CREATE apples\r\nCREATE zebras\r\nPUT apples a 1\r\nPUT zebras z 2\r\nGET zebras z\r\nGET apples a\r\nGET 0bucket k\r\nHELLO\r\n");
@@ -63,9 +51,9 @@ public sealed class RoutedServerTests : IAsyncLifetime
     [DistributedFact]
     public async Task KillingBar_UnderLoad_LeavesAToMWorking_NToZAnswersError_AndRestartingBarHeals()
     {
-        var nodes = _cluster.WriteNodesFile();
-        var (_, _, foo) = await _cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes]);
-        var (_, barProcess, _) = await _cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
+        var nodes = Cluster.WriteNodesFile();
+        var (_, _, foo) = await Cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes]);
+        var (_, barProcess, _) = await Cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
         await using (var setup = await TextClient.ConnectAsync(foo))
         {
             await setup.SendAsync("CREATE apples\r\nPUT apples k v\r\nCREATE zebras\r\nPUT zebras k v\r\n");
@@ -90,7 +78,7 @@ public sealed class RoutedServerTests : IAsyncLifetime
             Assert.True(state.FirstZebraError < TimeSpan.FromSeconds(1), $"n–z must answer ERROR within a second, took {state.FirstZebraError}");
         }
 
-        await _cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
+        await Cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes]);
         await using var healed = await TextClient.ConnectAsync(foo);
         await Eventually.TrueAsync(async () => await healed.CommandAsync("CREATE zebras") == "OK", TimeSpan.FromSeconds(10), "n–z to work again once bar is back");
         Assert.Equal("", await healed.CommandAsync("GET zebras k"));
