@@ -26,7 +26,11 @@ public sealed partial class Node : IAsyncDisposable
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HandshakeIdentity _identity;
+    /// <summary>How often overdue requests are failed: a timeout fires up to this much late.</summary>
+    private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(20);
+
     private readonly Timer _ticker;
+    private readonly Timer _sweeper;
     private readonly string _nameText;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NodeName> _nodeNames = new(StringComparer.Ordinal);
     private IAsyncDisposable? _registration;
@@ -55,6 +59,7 @@ public sealed partial class Node : IAsyncDisposable
             await PingAsync(NodeName.Parse(node), _stopping.Token) == PingResult.Pong ? "pong" : "pang");
         var tickPeriod = TimeSpan.FromTicks(Math.Max(options.TickTime.Ticks / 4, TimeSpan.TicksPerMillisecond));
         _ticker = new Timer(static state => ((Node)state!).Tick(), this, tickPeriod, tickPeriod);
+        _sweeper = new Timer(static state => ((Node)state!).ExpireRequests(), this, s_sweepPeriod, s_sweepPeriod);
     }
 
     /// <summary>This node's name.</summary>
@@ -126,6 +131,7 @@ public sealed partial class Node : IAsyncDisposable
 
         await _stopping.CancelAsync();
         await _ticker.DisposeAsync();
+        await _sweeper.DisposeAsync();
         _listener.Dispose();
         foreach (var connection in _connections.Values)
         {
@@ -160,6 +166,19 @@ public sealed partial class Node : IAsyncDisposable
         foreach (var connection in _connections.Values)
         {
             connection.CheckTicks(now, tickTime);
+        }
+    }
+
+    /// <summary>
+    /// One timer for every request's timeout, rather than a timer per call: each pending request
+    /// holds its deadline, and this fails the overdue ones.
+    /// </summary>
+    private void ExpireRequests()
+    {
+        var now = Environment.TickCount64;
+        foreach (var connection in _connections.Values)
+        {
+            connection.ExpireRequests(now);
         }
     }
 

@@ -24,7 +24,7 @@ internal sealed class NodeConnection : IDisposable
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameOutbox _outbox;
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<object?>> _pendingCalls = new();
+    private readonly ConcurrentDictionary<ulong, PendingRequest> _pendingCalls = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextCallId;
     private long _lastRead = Environment.TickCount64;
@@ -66,20 +66,21 @@ internal sealed class NodeConnection : IDisposable
     public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
         _node.Metrics.CallSent();
-        return RequestAsync(id => new RpcCallFrame(id, module, function, args, groupLeader), timeout, cancellationToken, $"{module}.{function}");
+        var pending = new PendingRequest(Environment.TickCount64 + (long)timeout.TotalMilliseconds, $"{module}.{function}");
+        return RequestAsync(id => new RpcCallFrame(id, module, function, args, groupLeader), pending, cancellationToken);
     }
 
     /// <summary>
     /// Sends the frame that <paramref name="request"/> builds around a fresh request id and awaits the
     /// reply that carries it back (<see cref="ControlTag.RpcReply"/> or <see cref="ControlTag.SpawnReply"/>).
+    /// The node's sweeper fails it at <see cref="PendingRequest.Deadline"/>.
     /// </summary>
     /// <exception cref="RpcException">Timeout, or NoConnection when the link is or goes down.</exception>
-    public async Task<object?> RequestAsync<T>(Func<ulong, T> request, TimeSpan timeout, CancellationToken cancellationToken, string? what = null, TaskCompletionSource<object?>? completion = null)
+    public async Task<object?> RequestAsync<T>(Func<ulong, T> request, PendingRequest pending, CancellationToken cancellationToken)
         where T : struct, IFrameContent
     {
         var requestId = (ulong)Interlocked.Increment(ref _nextCallId);
-        var reply = completion ?? new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingCalls[requestId] = reply;
+        _pendingCalls[requestId] = pending;
         if (IsClosed)
         {
             _pendingCalls.TryRemove(requestId, out _);
@@ -99,25 +100,37 @@ internal sealed class NodeConnection : IDisposable
             throw;
         }
 
-        try
+        if (!cancellationToken.CanBeCanceled)
         {
-            return await reply.Task.WaitAsync(timeout, cancellationToken);
+            return await pending.Task;
         }
-        catch (TimeoutException ex)
-        {
-            // Abandon the request, unless its reply raced in: then it is the answer.
-            if (!_pendingCalls.TryRemove(requestId, out _))
-            {
-                return await reply.Task;
-            }
 
-            _node.Metrics.Error("rpc_timeout");
-            throw new RpcException(RpcFailure.Timeout, Peer.ToString(), $"{what ?? "A request"} on {Peer} did not answer within {timeout.TotalMilliseconds:0} ms; it may or may not have run.", innerException: ex);
-        }
-        catch (OperationCanceledException)
+        await using var registration = cancellationToken.UnsafeRegister(
+            static (state, token) =>
+            {
+                var (connection, id) = ((NodeConnection, ulong))state!;
+                if (connection._pendingCalls.TryRemove(id, out var abandoned))
+                {
+                    abandoned.TrySetCanceled(token);
+                }
+            },
+            (this, requestId));
+        return await pending.Task;
+    }
+
+    /// <summary>Fails every request whose deadline has passed; called by the node's sweeper.</summary>
+    public void ExpireRequests(long now)
+    {
+        foreach (var (requestId, pending) in _pendingCalls)
         {
-            _pendingCalls.TryRemove(requestId, out _);
-            throw;
+            if (pending.Deadline <= now && _pendingCalls.TryRemove(requestId, out _))
+            {
+                _node.Metrics.Error("rpc_timeout");
+                pending.TrySetException(new RpcException(
+                    RpcFailure.Timeout,
+                    Peer.ToString(),
+                    $"{pending.What} on {Peer} did not answer in time; it may or may not have run."));
+            }
         }
     }
 

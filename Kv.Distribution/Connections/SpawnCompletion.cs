@@ -8,8 +8,8 @@ namespace Kv.Distribution.Connections;
 /// reply is read, on the link's read loop, so that it is in place before any later frame (such as
 /// the exit signal of a process that crashed at once) is handled.
 /// </summary>
-internal sealed class SpawnCompletion(LocalProcess? caller, bool link, Ref? monitor)
-    : TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously)
+internal sealed class SpawnCompletion(long deadline, string what, LocalProcess? caller, bool link, Ref? monitor)
+    : PendingRequest(deadline, what)
 {
     public void OnSpawned(Pid pid)
     {
