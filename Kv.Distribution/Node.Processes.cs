@@ -129,6 +129,14 @@ public sealed partial class Node
 
     internal Pid SpawnLocal(Func<ProcessContext, Task> body, Pid? groupLeader, Pid? linkTo, (Ref Monitor, Pid Watcher)? monitor)
     {
+        var process = CreateProcess(groupLeader, linkTo, monitor);
+        Run(process, body);
+        return process.Pid;
+    }
+
+    /// <summary>Makes a process, with its link and monitor in place, registered but not running yet.</summary>
+    private LocalProcess CreateProcess(Pid? groupLeader, Pid? linkTo, (Ref Monitor, Pid Watcher)? monitor)
+    {
         var pid = Processes.NewPid();
         var process = new LocalProcess(this, pid, groupLeader ?? pid);
         if (linkTo is { } linked)
@@ -150,9 +158,12 @@ public sealed partial class Node
         }
 
         Processes.Add(process);
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = RunProcessAsync(state.Node, state.Process, state.Body), (Node: this, Process: process, Body: body), preferLocal: false);
-        return pid;
+        return process;
     }
+
+    /// <summary>Starts <paramref name="process"/> running <paramref name="body"/> on the thread pool.</summary>
+    private void Run(LocalProcess process, Func<ProcessContext, Task> body) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = RunProcessAsync(state.Node, state.Process, state.Body), (Node: this, Process: process, Body: body), preferLocal: false);
 
     internal async Task<Pid> SpawnRemoteAsync(NodeName node, string module, string function, object?[] args, LocalProcess? caller, Pid groupLeader, bool link, Ref? monitor, CancellationToken cancellationToken)
     {
@@ -373,12 +384,11 @@ public sealed partial class Node
             return;
         }
 
-        var pid = SpawnLocal(
-            context => exported.InvokeAsync(args, context).AsTask(),
-            groupLeader,
-            link ? from : null,
-            monitor is { } m ? (m, from) : null);
-        connection.Send(new SpawnReplyFrame(requestId, pid, null));
+        // The reply goes before the process runs: a process that ends at once must not have its
+        // exit signal or down message reach the caller ahead of the pid it is about.
+        var process = CreateProcess(groupLeader, link ? from : null, monitor is { } m ? (m, from) : null);
+        connection.Send(new SpawnReplyFrame(requestId, process.Pid, null));
+        Run(process, context => exported.InvokeAsync(args, context).AsTask());
     }
 
     /// <summary>Runs <paramref name="action"/> on the link to <paramref name="node"/>, setting it up first if needed.</summary>
