@@ -374,13 +374,13 @@ public sealed partial class Node
     {
         if (!Functions.TryGet(module, function, out var exported))
         {
-            connection.Send(new SpawnReplyFrame(requestId, null, Undefined(module, function)));
+            connection.Send(new SpawnReplyFrame(requestId, null, RpcException.Undefined(_nameText, module, function).Message));
             return;
         }
 
-        if (args.Length != exported.Arity)
+        if (exported.ArgumentCountProblem(args.Length) is { } problem)
         {
-            connection.Send(new SpawnReplyFrame(requestId, null, $"{module}.{function} takes {exported.Arity} argument(s), got {args.Length}."));
+            connection.Send(new SpawnReplyFrame(requestId, null, problem));
             return;
         }
 

@@ -43,7 +43,7 @@ public sealed partial class Node
     {
         if (!Functions.TryGet(module, function, out var exported))
         {
-            throw new RpcException(RpcFailure.Undefined, Name.ToString(), Undefined(module, function));
+            throw RpcException.Undefined(_nameText, module, function);
         }
 
         try
@@ -77,9 +77,6 @@ public sealed partial class Node
         ThreadPool.UnsafeQueueUserWorkItem(invocation, preferLocal: false);
     }
 
-    private string Undefined(string module, string function) =>
-        $"{module}.{function} is undefined on {Name}: the node does not export it.";
-
     /// <summary>One served call: runs the function and replies with its value or its failure.</summary>
     private sealed class RpcInvocation(Node node, NodeConnection connection, ulong callId, string module, string function, object?[] args, Pid? groupLeader) : IThreadPoolWorkItem
     {
@@ -92,7 +89,7 @@ public sealed partial class Node
             if (!node.Functions.TryGet(module, function, out var exported))
             {
                 DistributionLog.RpcUndefined(node.Logger, connection.Peer.ToString(), module, function);
-                Reply(RpcOutcome.Undefined, node.Undefined(module, function));
+                Reply(RpcOutcome.Undefined, RpcException.Undefined(node._nameText, module, function).Message);
                 return;
             }
 

@@ -122,7 +122,7 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
 
         if (!node.Functions.TryGet(module, function, out var exported))
         {
-            throw new RpcException(RpcFailure.Undefined, node.Name.ToString(), $"{module}.{function} is undefined on {node.Name}: the node does not export it.");
+            throw RpcException.Undefined(node.Name.ToString(), module, function);
         }
 
         try

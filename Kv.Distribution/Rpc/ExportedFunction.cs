@@ -45,13 +45,17 @@ public sealed class ExportedFunction
     /// <summary>Whether it takes a <see cref="ProcessContext"/>: it can then only run as a spawned process.</summary>
     public bool NeedsProcess { get; }
 
+    /// <summary>Why <paramref name="count"/> arguments do not fit, or <see langword="null"/> when they do.</summary>
+    public string? ArgumentCountProblem(int count) =>
+        count == Arity ? null : $"{Module}.{Function} takes {Arity} argument(s), got {count}.";
+
     /// <summary>Runs the function with <paramref name="args"/>, in <paramref name="context"/> when it runs as a process.</summary>
     /// <exception cref="BadArgumentException">The arguments do not fit (count or types), or it needs a process and has none.</exception>
     public ValueTask<object?> InvokeAsync(object?[] args, ProcessContext? context = null)
     {
-        if (args.Length != Arity)
+        if (ArgumentCountProblem(args.Length) is { } problem)
         {
-            throw new BadArgumentException($"{Module}.{Function} takes {Arity} argument(s), got {args.Length}.");
+            throw new BadArgumentException(problem);
         }
 
         if (NeedsProcess && context is null)

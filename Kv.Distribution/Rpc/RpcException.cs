@@ -45,6 +45,10 @@ public sealed class RpcException : Exception
         Node = string.Empty;
     }
 
+    /// <summary>The failure of a call to a function <paramref name="node"/> does not export.</summary>
+    public static RpcException Undefined(string node, string module, string function) =>
+        new(RpcFailure.Undefined, node, $"{module}.{function} is undefined on {node}: the node does not export it.");
+
     /// <summary>How the call failed.</summary>
     public RpcFailure Failure { get; }
 

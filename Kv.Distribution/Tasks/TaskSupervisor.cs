@@ -83,12 +83,17 @@ public sealed class TaskSupervisor : GenServer
         var groupLeader = start[7] as Pid? ?? Context.Node.GroupLeader;
         if (!Context.Node.Functions.TryGet(module, function, out var exported))
         {
-            return Error(RpcFailure.Undefined, $"{module}.{function} is undefined on {Context.Node.Name}: the node does not export it.");
+            return Error(RpcFailure.Undefined, RpcException.Undefined(Context.Node.Name.ToString(), module, function).Message);
         }
 
-        if (args.Length != exported.Arity || exported.NeedsProcess)
+        if (exported.ArgumentCountProblem(args.Length) is { } problem)
         {
-            return Error(RpcFailure.BadArg, $"{module}.{function} takes {exported.Arity} argument(s), got {args.Length}.");
+            return Error(RpcFailure.BadArg, problem);
+        }
+
+        if (exported.NeedsProcess)
+        {
+            return Error(RpcFailure.BadArg, $"{module}.{function} runs as a process: spawn it instead of running it as a task.");
         }
 
         var pid = Context.Node.SpawnLocal(
