@@ -10,13 +10,15 @@ namespace Kv.Distribution.Wire;
 /// </summary>
 /// <remarks>
 /// <para>This batches without timers: while one send is on its way, every frame queued behind it
-/// goes out in the next single send. With no send in progress, the caller's own thread writes its
-/// frame at once (a send to a socket with room completes synchronously), so a lone request pays no
-/// thread hop. Two buffers are swapped so that writers fill one while the other is sent.</para>
+/// goes out in the next single send. With no send in progress, <see cref="Send"/> writes the frame on
+/// the caller's own thread at once (a send to a socket with room completes synchronously), so a
+/// lone request pays no thread hop; <see cref="Post"/> leaves that write to a thread-pool work item
+/// instead, so that frames queued by the work already waiting for the pool join it in the same
+/// write. Two buffers are swapped so that writers fill one while the other is sent.</para>
 /// <para>A send that fails hands its exception to the link's failure callback once; later frames
 /// are dropped, as the link is going down.</para>
 /// </remarks>
-internal sealed class FrameOutbox : IDisposable
+internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 {
     private readonly Lock _gate = new();
     private readonly Socket _socket;
@@ -42,11 +44,25 @@ internal sealed class FrameOutbox : IDisposable
     /// <summary>When the last byte was handed to the socket (<see cref="Environment.TickCount64"/>).</summary>
     public long LastWrite { get; private set; } = Environment.TickCount64;
 
-    /// <summary>Queues <paramref name="content"/> as one frame and flushes unless a flush is under way.</summary>
+    /// <summary>Queues <paramref name="content"/> as one frame and, unless a flush is under way, flushes on this thread.</summary>
     /// <returns><see langword="false"/> when the link is closed and the frame was dropped.</returns>
     /// <exception cref="FrameTooLargeException">The frame's body is over the maximum; nothing was queued.</exception>
     /// <exception cref="TermException">A value in the message cannot cross the wire; nothing was queued.</exception>
     public bool Send<T>(in T content)
+        where T : struct, IFrameContent => Enqueue(content, deferFlush: false);
+
+    /// <summary>
+    /// Queues <paramref name="content"/> as one frame and, unless a flush is under way, starts one on
+    /// the thread pool: for a sender among many (requests already in flight), whose neighbours'
+    /// frames will join this one in a single write.
+    /// </summary>
+    /// <returns><see langword="false"/> when the link is closed and the frame was dropped.</returns>
+    /// <exception cref="FrameTooLargeException">The frame's body is over the maximum; nothing was queued.</exception>
+    /// <exception cref="TermException">A value in the message cannot cross the wire; nothing was queued.</exception>
+    public bool Post<T>(in T content)
+        where T : struct, IFrameContent => Enqueue(content, deferFlush: true);
+
+    private bool Enqueue<T>(in T content, bool deferFlush)
         where T : struct, IFrameContent
     {
         lock (_gate)
@@ -84,7 +100,16 @@ internal sealed class FrameOutbox : IDisposable
             _flushing = true;
         }
 
-        _ = FlushAsync();
+        if (deferFlush)
+        {
+            // Behind the work already queued (replies' continuations, say), so their frames join in.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            _ = FlushAsync();
+        }
+
         return true;
     }
 
@@ -147,6 +172,9 @@ internal sealed class FrameOutbox : IDisposable
             _closed = true;
         }
     }
+
+    /// <summary>Runs a flush that <see cref="Post"/> left to the thread pool.</summary>
+    void IThreadPoolWorkItem.Execute() => _ = FlushAsync();
 
     public void Dispose()
     {
