@@ -48,6 +48,7 @@ public sealed partial class Node : IAsyncDisposable
         _identity = new HandshakeIdentity(Name, Creation, options.Hidden, options.Cookie);
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _nameText = Name.ToString();
+        Terms.KnowNodeName(_nameText);
         Processes = new ProcessTable(_nameText, Creation);
         ReplyPid = new Pid(_nameText, 0, Creation);
         GroupLeader = SpawnLocal(RunConsoleGroupLeaderAsync, groupLeader: null, linkTo: null, monitor: null);

@@ -30,6 +30,7 @@ public sealed class TermCodec
 
     private readonly ConcurrentDictionary<string, Type> _typesByName = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, string> _namesByType = new();
+    private readonly NodeNameTable _nodeNames = new();
 
     /// <summary>
     /// Allows <typeparamref name="T"/> to cross the wire under <paramref name="wireName"/>. The type
@@ -46,6 +47,12 @@ public sealed class TermCodec
 
         _namesByType[typeof(T)] = wireName;
     }
+
+    /// <summary>
+    /// Makes pids and references read from now on that name <paramref name="node"/> carry this very
+    /// string (a node gives its own name, so that telling its own pids from others' is a reference check).
+    /// </summary>
+    internal void KnowNodeName(string node) => _nodeNames.Add(node);
 
     /// <summary>Writes <paramref name="value"/>.</summary>
     /// <exception cref="TermException">The value (or a part of it) is of a type that cannot cross the wire.</exception>
@@ -381,7 +388,7 @@ public sealed class TermCodec
     /// Reads a pid or reference (extension <paramref name="code"/>) when that is what comes next;
     /// reads nothing otherwise. Failures are reported as <see cref="Read(ref MessagePackReader, int)"/> reports them.
     /// </summary>
-    private static bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out string node, out ulong id, out uint creation)
+    private bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out string node, out ulong id, out uint creation)
     {
         node = string.Empty;
         id = 0;
@@ -408,14 +415,20 @@ public sealed class TermCodec
         }
     }
 
-    private static void ReadIdentity(ref MessagePackReader reader, out string node, out ulong id, out uint creation)
+    private void ReadIdentity(ref MessagePackReader reader, out string node, out ulong id, out uint creation)
     {
         if (reader.ReadArrayHeader() != 3)
         {
             throw new TermException("A pid or reference must have three fields.");
         }
 
-        node = reader.ReadString() ?? throw new TermException("A pid or reference needs a node.");
+        if (reader.TryReadNil())
+        {
+            throw new TermException("A pid or reference needs a node.");
+        }
+
+        // Node names repeat: each is decoded once (a name split across buffers is decoded each time).
+        node = reader.TryReadStringSpan(out var utf8) ? _nodeNames.Get(utf8) : reader.ReadString()!;
         id = reader.ReadUInt64();
         creation = reader.ReadUInt32();
     }

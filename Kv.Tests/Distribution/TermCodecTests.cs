@@ -210,6 +210,29 @@ public sealed class TermCodecTests
     }
 
     [Fact]
+    public void NodeNamesOfPidsAndRefs_AreDecodedOnce_UpToTheTablesCapacity()
+    {
+        var codec = new TermCodec();
+        var own = new string("own@host".AsSpan());
+        codec.KnowNodeName(own);
+
+        Assert.Same(own, Assert.IsType<Pid>(RoundTrip(codec, new Pid("own@host", 1, 1))).Node);
+        var first = Assert.IsType<Pid>(RoundTrip(codec, new Pid("peer@host", 1, 1)));
+        var second = Assert.IsType<Ref>(RoundTrip(codec, new Ref("peer@host", 2, 1)));
+        Assert.Same(first.Node, second.Node);
+
+        // A peer making names up cannot grow the table: past its capacity names are read, not kept.
+        var names = Enumerable.Range(0, NodeNameTable.Capacity + 8).Select(i => $"n{i}@host").ToArray();
+        foreach (var name in names)
+        {
+            Assert.Equal(name, Assert.IsType<Pid>(RoundTrip(codec, new Pid(name, 1, 1))).Node);
+        }
+
+        var late = new Pid(names[^1], 1, 1);
+        Assert.NotSame(Assert.IsType<Pid>(RoundTrip(codec, late)).Node, Assert.IsType<Pid>(RoundTrip(codec, late)).Node);
+    }
+
+    [Fact]
     public void TruncatedTerm_IsRejected()
     {
         Assert.Throws<TermException>(() => Read(new TermCodec(), [0x93, 0x01]));

@@ -1,0 +1,64 @@
+using System.Text;
+
+namespace Kv.Distribution.Terms;
+
+/// <summary>
+/// The node names that pids and references read from the wire carry, each decoded once: a name
+/// seen before comes back as the same string, found by its UTF-8 bytes, so reading a pid allocates
+/// nothing for its node and comparing it with a known node's name is a reference check.
+/// </summary>
+/// <remarks>
+/// A cluster has few nodes, so the table is a short array searched in order and replaced whole
+/// when a name is added (readers never lock). It stops growing at <see cref="Capacity"/> names, so
+/// that a peer sending made-up names cannot grow it: names past that are decoded each time.
+/// </remarks>
+internal sealed class NodeNameTable
+{
+    /// <summary>How many names are kept.</summary>
+    public const int Capacity = 64;
+
+    private readonly Lock _gate = new();
+    private volatile Entry[] _entries = [];
+
+    /// <summary>Adds <paramref name="name"/> (this node's own name, say) so that reads return this very string.</summary>
+    public void Add(string name) => Intern(Encoding.UTF8.GetBytes(name), name);
+
+    /// <summary>The name whose UTF-8 encoding is <paramref name="utf8"/>.</summary>
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var entry in _entries)
+        {
+            if (utf8.SequenceEqual(entry.Utf8))
+            {
+                return entry.Name;
+            }
+        }
+
+        var name = Encoding.UTF8.GetString(utf8);
+        return Intern(utf8.ToArray(), name);
+    }
+
+    private string Intern(byte[] utf8, string name)
+    {
+        lock (_gate)
+        {
+            var entries = _entries;
+            foreach (var entry in entries)
+            {
+                if (entry.Utf8.AsSpan().SequenceEqual(utf8))
+                {
+                    return entry.Name;
+                }
+            }
+
+            if (entries.Length < Capacity)
+            {
+                _entries = [.. entries, new Entry(utf8, name)];
+            }
+
+            return name;
+        }
+    }
+
+    private sealed record Entry(byte[] Utf8, string Name);
+}
