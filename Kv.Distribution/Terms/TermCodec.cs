@@ -365,19 +365,18 @@ public sealed class TermCodec
     private object ReadExtension(ref MessagePackReader reader)
     {
         var header = reader.ReadExtensionFormatHeader();
-        var body = reader.ReadRaw(header.Length);
-        var inner = new MessagePackReader(body);
         switch (header.TypeCode)
         {
             case TermExtensions.Atom:
-                return new Atom(System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, body));
+                return new Atom(System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, reader.ReadRaw(header.Length)));
             case TermExtensions.Pid:
-                ReadIdentity(ref inner, out var pidNode, out var pidId, out var pidCreation);
+                ReadIdentityBody(ref reader, header, out var pidNode, out var pidId, out var pidCreation);
                 return new Pid(pidNode, pidId, pidCreation);
             case TermExtensions.Ref:
-                ReadIdentity(ref inner, out var refNode, out var refId, out var refCreation);
+                ReadIdentityBody(ref reader, header, out var refNode, out var refId, out var refCreation);
                 return new Ref(refNode, refId, refCreation);
             case TermExtensions.UserType:
+                var inner = new MessagePackReader(reader.ReadRaw(header.Length));
                 return ReadUserType(ref inner);
             default:
                 throw new TermException($"Unknown extension type {header.TypeCode}.");
@@ -395,14 +394,20 @@ public sealed class TermCodec
         creation = 0;
         try
         {
-            if (reader.NextMessagePackType != MessagePackType.Extension || reader.CreatePeekReader().ReadExtensionFormatHeader().TypeCode != code)
+            if (reader.NextMessagePackType != MessagePackType.Extension)
             {
                 return false;
             }
 
-            var header = reader.ReadExtensionFormatHeader();
-            var inner = new MessagePackReader(reader.ReadRaw(header.Length));
-            ReadIdentity(ref inner, out node, out id, out creation);
+            var peek = reader.CreatePeekReader();
+            var header = peek.ReadExtensionFormatHeader();
+            if (header.TypeCode != code)
+            {
+                return false;
+            }
+
+            reader = peek;
+            ReadIdentityBody(ref reader, header, out node, out id, out creation);
             return true;
         }
         catch (MessagePackSerializationException ex)
@@ -412,6 +417,20 @@ public sealed class TermCodec
         catch (EndOfStreamException ex)
         {
             throw new TermException("Truncated term.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads the body of a pid or reference in place, right after its extension header (no reader
+    /// of its own over a copy of it), and checks that it is exactly as long as the header said.
+    /// </summary>
+    private void ReadIdentityBody(ref MessagePackReader reader, ExtensionHeader header, out string node, out ulong id, out uint creation)
+    {
+        var start = reader.Consumed;
+        ReadIdentity(ref reader, out node, out id, out creation);
+        if (reader.Consumed - start != header.Length)
+        {
+            throw new TermException($"A pid or reference's body is {reader.Consumed - start} bytes, not the {header.Length} its header gives.");
         }
     }
 

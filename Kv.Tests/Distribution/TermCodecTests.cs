@@ -138,7 +138,14 @@ public sealed class TermCodecTests
         var pid = Write(codec, new Pid("foo@localhost", 6, 3210987654));
         var twoFields = Convert.FromHexString("D60292A16E06"); // fixext 4, type 2: [ "n", 6 ]
 
-        foreach (var bytes in new[] { pid[..^1], pid[..2], twoFields, [0xC7] })
+        // ext 8 (C7) whose length says one byte more (a nil follows the body) or one byte less than the body.
+        Assert.Equal(0xC7, pid[0]);
+        var longer = pid.Append((byte)0xC0).ToArray();
+        longer[1]++;
+        var shorter = pid.ToArray();
+        shorter[1]--;
+
+        foreach (var bytes in new[] { pid[..^1], pid[..2], twoFields, [0xC7], longer, shorter })
         {
             var expected = Assert.Throws<TermException>(() => Read(codec, bytes));
             var actual = Assert.Throws<TermException>(() =>
