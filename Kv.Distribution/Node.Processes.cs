@@ -170,7 +170,7 @@ public sealed partial class Node
         var connection = await GetConnectionAsync(node, cancellationToken);
         var from = caller?.Pid ?? groupLeader;
         var pending = new SpawnCompletion(
-            Environment.TickCount64 + (long)Options.CallTimeout.TotalMilliseconds, $"spawn of {module}.{function}", caller, link, monitor);
+            Environment.TickCount64 + (long)Options.CallTimeout.TotalMilliseconds, module, function, caller, link, monitor);
         var reply = await connection.RequestAsync(
             id => new SpawnRequestFrame(id, from, groupLeader, module, function, args, link, monitor),
             pending,

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
@@ -26,6 +27,7 @@ internal sealed class NodeConnection : IDisposable
     private readonly FrameOutbox _outbox;
     private readonly ConcurrentDictionary<ulong, PendingRequest> _pendingCalls = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly MailboxBatch _deliveries = new();
     private long _nextCallId;
     private long _lastRead = Environment.TickCount64;
     private int _closing;
@@ -66,7 +68,7 @@ internal sealed class NodeConnection : IDisposable
     public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
         _node.Metrics.CallSent();
-        var pending = new PendingRequest(Environment.TickCount64 + (long)timeout.TotalMilliseconds, $"{module}.{function}");
+        var pending = new PendingRequest(Environment.TickCount64 + (long)timeout.TotalMilliseconds, module, function);
         return RequestAsync(id => new RpcCallFrame(id, module, function, args, groupLeader), pending, cancellationToken);
     }
 
@@ -246,22 +248,30 @@ internal sealed class NodeConnection : IDisposable
     private int ReadFrames(ref ReadOnlySequence<byte> buffer)
     {
         var frames = 0;
-        while (true)
+        try
         {
-            switch (FrameReader.TryRead(ref buffer, _node.Options.MaxFrameLength, out var body, out var length))
+            while (true)
             {
-                case FrameStatus.NeedMoreData:
-                    return frames;
-                case FrameStatus.TooLarge:
-                    throw new ProtocolViolationException($"a frame of {length} bytes is over the maximum of {_node.Options.MaxFrameLength}");
-            }
+                switch (FrameReader.TryRead(ref buffer, _node.Options.MaxFrameLength, out var body, out var length))
+                {
+                    case FrameStatus.NeedMoreData:
+                        return frames;
+                    case FrameStatus.TooLarge:
+                        throw new ProtocolViolationException($"a frame of {length} bytes is over the maximum of {_node.Options.MaxFrameLength}");
+                }
 
-            frames++;
-            Volatile.Write(ref _lastRead, Environment.TickCount64);
-            if (!body.IsEmpty)
-            {
-                Dispatch(body);
+                frames++;
+                Volatile.Write(ref _lastRead, Environment.TickCount64);
+                if (!body.IsEmpty)
+                {
+                    Dispatch(body);
+                }
             }
+        }
+        finally
+        {
+            // Whatever was read before the end of the batch (or a bad frame) is delivered.
+            _deliveries.Flush();
         }
     }
 
@@ -272,6 +282,12 @@ internal sealed class NodeConnection : IDisposable
             var reader = new MessagePackReader(body);
             var fields = reader.ReadArrayHeader();
             var tag = (ControlTag)reader.ReadByte();
+            if (tag != ControlTag.Send)
+            {
+                // Messages read so far reach their process before any other signal does.
+                _deliveries.Flush();
+            }
+
             switch (tag)
             {
                 case ControlTag.RpcCall when fields == 6:
@@ -297,7 +313,17 @@ internal sealed class NodeConnection : IDisposable
                     break;
                 case ControlTag.Send when fields == 3:
                     var to = ReadPid(ref reader);
-                    _node.Send(to, _node.Terms.Read(ref reader));
+                    var message = _node.Terms.Read(ref reader);
+                    if (_node.Processes.TryGet(to, out var process))
+                    {
+                        _deliveries.Add(process, message);
+                    }
+                    else
+                    {
+                        _deliveries.Flush();
+                        _node.Send(to, message);
+                    }
+
                     break;
                 case ControlTag.RegSend when fields == 4:
                     ReadOptionalPid(ref reader);

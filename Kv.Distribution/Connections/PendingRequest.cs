@@ -5,12 +5,12 @@ namespace Kv.Distribution.Connections;
 /// the node's sweeper fails it with a timeout. Whoever removes it from the link's table first
 /// (the reply, the sweeper, a cancellation or the link going down) completes it.
 /// </summary>
-internal class PendingRequest(long deadline, string what)
+internal class PendingRequest(long deadline, string module, string function)
     : TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     /// <summary>When it times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
     public long Deadline { get; } = deadline;
 
-    /// <summary>What was asked, for the timeout's message.</summary>
-    public string What { get; } = what;
+    /// <summary>What was asked, for the timeout's message (composed only then).</summary>
+    public virtual string What => $"{module}.{function}";
 }

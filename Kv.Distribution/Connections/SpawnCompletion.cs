@@ -8,9 +8,11 @@ namespace Kv.Distribution.Connections;
 /// reply is read, on the link's read loop, so that it is in place before any later frame (such as
 /// the exit signal of a process that crashed at once) is handled.
 /// </summary>
-internal sealed class SpawnCompletion(long deadline, string what, LocalProcess? caller, bool link, Ref? monitor)
-    : PendingRequest(deadline, what)
+internal sealed class SpawnCompletion(long deadline, string module, string function, LocalProcess? caller, bool link, Ref? monitor)
+    : PendingRequest(deadline, module, function)
 {
+    public override string What => "spawn of " + base.What;
+
     public void OnSpawned(Pid pid)
     {
         if (caller is null)

@@ -52,6 +52,28 @@ internal sealed class Mailbox
         arrival?.TrySetResult();
     }
 
+    /// <summary>
+    /// Adds <paramref name="messages"/> in order, as many <see cref="Post"/>s would, under one
+    /// acquisition of the lock and with one wake-up of a waiting receive.
+    /// </summary>
+    public void PostRange(List<object?> messages)
+    {
+        TaskCompletionSource? arrival;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _messages.AddRange(messages);
+            arrival = _arrival;
+            _arrival = null;
+        }
+
+        arrival?.TrySetResult();
+    }
+
     /// <summary>Takes the first message that <paramref name="match"/> accepts, waiting up to <paramref name="timeout"/>.</summary>
     /// <exception cref="TimeoutException">No matching message came in time.</exception>
     /// <exception cref="ExitException">The process ended while waiting.</exception>

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Kv.Distribution;
-using Kv.Distribution.Connections;
-using Kv.Distribution.Nodes;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Distribution;
@@ -20,7 +18,7 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        using var socket = await ConnectRawAsync(target);
+        using var socket = await RawPeer.ConnectAsync(target, Ct);
         var garbage = new byte[512];
         new Random(7).NextBytes(garbage);
         garbage[0] = 0x01; // a plausible 2-byte length, then nonsense
@@ -37,7 +35,7 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        using var socket = await ConnectRawAsync(target);
+        using var socket = await RawPeer.ConnectAsync(target, Ct);
 
         await socket.SendAsync(new byte[] { 0xFF, 0xFF, 1, 2, 3 }, SocketFlags.None, Ct);
 
@@ -51,7 +49,7 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        using var socket = await ConnectRawAsync(target);
+        using var socket = await RawPeer.ConnectAsync(target, Ct);
 
         await socket.SendAsync(new byte[] { 0x00, 0x20 }, SocketFlags.None, Ct);
 
@@ -65,7 +63,7 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        var (socket, _) = await HandshakenPeerAsync(nodes, target);
+        var (socket, _) = await RawPeer.HandshakenAsync(nodes, target, Ct);
         using var __ = socket;
         var prefix = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(prefix, 0x7FFF_FFFF);
@@ -82,11 +80,11 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        var (socket, _) = await HandshakenPeerAsync(nodes, target);
+        var (socket, _) = await RawPeer.HandshakenAsync(nodes, target, Ct);
         using var __ = socket;
 
         // [0x92 = array of 2][0x63 = tag 99][0xC0 = nil]
-        await socket.SendAsync(Frame(0x92, 0x63, 0xC0), SocketFlags.None, Ct);
+        await socket.SendAsync(RawPeer.Frame(0x92, 0x63, 0xC0), SocketFlags.None, Ct);
 
         await ExpectClosedAsync(socket);
         await nodes.Logs.WaitForAsync("unknown control message 99");
@@ -98,11 +96,11 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        var (socket, _) = await HandshakenPeerAsync(nodes, target);
+        var (socket, _) = await RawPeer.HandshakenAsync(nodes, target, Ct);
         using var __ = socket;
 
         // An RpcCall whose args claim 1000 elements that are not there.
-        await socket.SendAsync(Frame(0x96, 0x01, 0x01, 0xA1, (byte)'M', 0xA1, (byte)'F', 0xDC, 0x03, 0xE8), SocketFlags.None, Ct);
+        await socket.SendAsync(RawPeer.Frame(0x96, 0x01, 0x01, 0xA1, (byte)'M', 0xA1, (byte)'F', 0xDC, 0x03, 0xE8), SocketFlags.None, Ct);
 
         await ExpectClosedAsync(socket);
         await nodes.Logs.WaitForAsync("a malformed frame");
@@ -114,7 +112,7 @@ public sealed class HostileInputTests
     {
         await using var nodes = new TestNodes();
         var (target, witness) = await TwoNodesAsync(nodes);
-        var (socket, peer) = await HandshakenPeerAsync(nodes, target);
+        var (socket, peer) = await RawPeer.HandshakenAsync(nodes, target, Ct);
 
         await socket.SendAsync(new byte[] { 0, 0, 0, 100, 0x95, 0x01 }, SocketFlags.None, Ct);
         socket.Shutdown(SocketShutdown.Send);
@@ -129,33 +127,6 @@ public sealed class HostileInputTests
 
     private static async Task StillServesAsync(Node witness, Node target) =>
         Assert.Equal(target.Name.ToString(), await witness.CallAsync(target.Name, "Kernel", "Node", [], cancellationToken: Ct));
-
-    private static async Task<Socket> ConnectRawAsync(Node target)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(target.ListenEndPoint.Address.Equals(System.Net.IPAddress.Any) ? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, target.ListenEndPoint.Port) : target.ListenEndPoint, Ct);
-        return socket;
-    }
-
-    /// <summary>A raw socket that has passed the real handshake, so that it can then misbehave.</summary>
-    private static async Task<(Socket Socket, NodeName Name)> HandshakenPeerAsync(TestNodes nodes, Node target)
-    {
-        var socket = await ConnectRawAsync(target);
-        var name = nodes.NameOf("rogue");
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        var handshake = new Handshake(new HandshakeChannel(stream, TimeSpan.FromSeconds(2)), new HandshakeIdentity(name, 7, false, "secret"));
-        await handshake.InitiateAsync(target.Name, Ct);
-        await Eventually.TrueAsync(() => target.ConnectedNodes.Contains(name), "the rogue link to be up");
-        return (socket, name);
-    }
-
-    private static byte[] Frame(params byte[] body)
-    {
-        var frame = new byte[4 + body.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
-        body.CopyTo(frame, 4);
-        return frame;
-    }
 
     private static async Task ExpectClosedAsync(Socket socket)
     {

@@ -1,6 +1,8 @@
+using System.Net.Sockets;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Distribution.Terms;
+using Kv.Distribution.Wire;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Distribution;
@@ -152,6 +154,96 @@ public sealed class ProcessTests
         Assert.Contains("crashed on purpose", Exits.Describe(exit.Reason), StringComparison.Ordinal);
         var down = await victimDown.Task.WaitAsync(s_wait, Ct);
         Assert.Contains("crashed on purpose", Exits.Describe(down.Reason), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MessagesFromAnotherNode_ArriveInOrder_AndBeforeTheExitSignalSentAfterThem()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var bar = await nodes.StartAsync("bar");
+        bar.Functions.RegisterModule(typeof(TestFunctions));
+        const long count = 19_994; // the last run of 7 goes to the linked process, right before the exit signal
+        var all = Enumerable.Range(1, (int)count).Select(i => (long)i).ToArray();
+        var toLinked = all.Where(i => i / 7 % 2 == 0).ToArray();
+        var toOther = all.Where(i => i / 7 % 2 == 1).ToArray();
+        var other = new TaskCompletionSource<List<long>>();
+        var linked = new TaskCompletionSource<(List<long> Messages, object? Last)>();
+
+        var otherPid = foo.Spawn(async context =>
+        {
+            var messages = new List<long>();
+            while (messages.Count < toOther.Length && await context.ReceiveAsync(s_wait) is long n)
+            {
+                messages.Add(n);
+            }
+
+            other.SetResult(messages);
+        });
+        foo.Spawn(async context =>
+        {
+            context.TrapExits = true;
+            await context.SpawnAsync(bar.Name, "Test.Functions", "Burst", [context.Self, otherPid, count], link: true, cancellationToken: Ct);
+            var messages = new List<long>();
+            object? message;
+            while ((message = await context.ReceiveAsync(s_wait)) is long n)
+            {
+                messages.Add(n);
+            }
+
+            linked.SetResult((messages, message));
+        });
+
+        var (received, last) = await linked.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal(toLinked, received);
+        Assert.Contains("burst over", Exits.Describe(Assert.IsType<ExitMessage>(last).Reason), StringComparison.Ordinal);
+        Assert.Equal(toOther, await other.Task.WaitAsync(s_wait, Ct));
+    }
+
+    [Fact]
+    public async Task MessagesReadInOneBatch_ReachTheirProcessesInOrder_AndBeforeASignalReadAfterThem()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("target");
+        var (socket, rogue) = await RawPeer.HandshakenAsync(nodes, node, Ct);
+        using var _ = socket;
+        var trapping = new TaskCompletionSource();
+        var first = new TaskCompletionSource<object?[]>();
+        var second = new TaskCompletionSource<object?[]>();
+        var firstPid = node.Spawn(async context =>
+        {
+            context.TrapExits = true;
+            trapping.SetResult();
+            var got = new object?[5];
+            for (var i = 0; i < got.Length; i++)
+            {
+                got[i] = await context.ReceiveAsync(s_wait);
+            }
+
+            first.SetResult(got);
+        });
+        var secondPid = node.Spawn(async context => second.SetResult([await context.ReceiveAsync(s_wait), await context.ReceiveAsync(s_wait)]));
+        await trapping.Task.WaitAsync(s_wait, Ct);
+        var from = new Pid(rogue.ToString(), 1, 7);
+
+        // One write, so one read: runs of messages to two processes, with an exit signal among them.
+        await socket.SendAsync(
+            RawPeer.Frames(
+                new SendFrame(firstPid, 1L),
+                new SendFrame(firstPid, 2L),
+                new SendFrame(secondPid, 3L),
+                new SendFrame(firstPid, 4L),
+                SignalFrame.Exit(from, firstPid, new Atom("boom"), explicitSignal: true),
+                new SendFrame(secondPid, 5L),
+                new SendFrame(firstPid, 6L)),
+            SocketFlags.None,
+            Ct);
+
+        var got = await first.Task.WaitAsync(s_wait, Ct);
+        Assert.Equal([1L, 2L, 4L], got[..3]);
+        Assert.Equal(new ExitMessage(from, new Atom("boom")), got[3]);
+        Assert.Equal(6L, got[4]);
+        Assert.Equal([3L, 5L], await second.Task.WaitAsync(s_wait, Ct));
     }
 
     [Fact]

@@ -48,6 +48,18 @@ internal static class TestFunctions
         context.Out.WriteLine("second line");
     }
 
+    /// <summary>Sends <c>1..count</c> to <paramref name="first"/> and <paramref name="second"/> in runs of 7, then crashes.</summary>
+    [Export]
+    public static Task Burst(ProcessContext context, Pid first, Pid second, long count)
+    {
+        for (var i = 1L; i <= count; i++)
+        {
+            context.Send(i / 7 % 2 == 0 ? first : second, i);
+        }
+
+        throw new InvalidOperationException("burst over");
+    }
+
     [Export]
     public static Task Crash(ProcessContext context) => throw new InvalidOperationException("crashed on purpose");
 
