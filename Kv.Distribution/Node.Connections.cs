@@ -89,7 +89,8 @@ public sealed partial class Node
                 return Task.FromResult(connection);
             }
 
-            if (!_connecting.TryGetValue(node, out attempt!))
+            // An attempt that has ended is not reused: its link may be down already, or its failure old.
+            if (!_connecting.TryGetValue(node, out attempt!) || attempt.Task.IsCompleted)
             {
                 attempt = new TaskCompletionSource<NodeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _connecting[node] = attempt;
@@ -224,7 +225,7 @@ public sealed partial class Node
 
             connection = new NodeConnection(this, socket, stream, peer, outbound);
             _connections[peer.Peer] = connection;
-            _connecting.TryGetValue(peer.Peer, out attempt);
+            _connecting.Remove(peer.Peer, out attempt);
         }
 
         connection.Start();
