@@ -26,7 +26,8 @@ internal sealed class NodeNameTable
     /// <summary>The name whose UTF-8 encoding is <paramref name="utf8"/>.</summary>
     public string Get(ReadOnlySpan<byte> utf8)
     {
-        foreach (var entry in _entries)
+        var entries = _entries;
+        foreach (var entry in entries)
         {
             if (utf8.SequenceEqual(entry.Utf8))
             {
@@ -35,7 +36,7 @@ internal sealed class NodeNameTable
         }
 
         var name = Encoding.UTF8.GetString(utf8);
-        return Intern(utf8.ToArray(), name);
+        return entries.Length < Capacity ? Intern(utf8.ToArray(), name) : name;
     }
 
     private string Intern(byte[] utf8, string name)
