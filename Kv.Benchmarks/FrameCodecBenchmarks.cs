@@ -1,5 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using Kv.Distribution.Control;
+using Kv.Distribution.Nodes;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using MessagePack;
@@ -17,8 +19,8 @@ public class FrameCodecBenchmarks
     private const int BatchFrames = 16;
     private const int MaxFrameLength = 16 * 1024 * 1024;
 
-    private static readonly Pid s_groupLeader = new("bar@localhost", 3, 3210987654);
-    private static readonly Pid s_to = new("foo@localhost", 6, 1234567890);
+    private static readonly Pid s_groupLeader = new(NodeName.Parse("bar@localhost"), 3, 3210987654);
+    private static readonly Pid s_to = new(NodeName.Parse("foo@localhost"), 6, 1234567890);
 
     private readonly TermCodec _terms = new();
     private readonly FrameBuffer _buffer = new();

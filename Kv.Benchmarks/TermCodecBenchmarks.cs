@@ -1,5 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using Kv.Distribution.Nodes;
 using Kv.Distribution.Terms;
 using MessagePack;
 
@@ -13,7 +14,7 @@ namespace Kv.Benchmarks;
 [MemoryDiagnoser]
 public class TermCodecBenchmarks
 {
-    private static readonly Pid s_pid = new("foo@localhost", 6, 3210987654);
+    private static readonly Pid s_pid = new(NodeName.Parse("foo@localhost"), 6, 3210987654);
     private static readonly object s_boxedPid = s_pid;
     private static readonly object s_long = 42L;
 

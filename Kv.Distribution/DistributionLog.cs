@@ -39,6 +39,12 @@ internal static partial class DistributionLog
     [LoggerMessage(222, LogLevel.Error, "Reply to rpc {Module}.{Function} from {Peer} could not be sent")]
     public static partial void RpcReplyFailed(ILogger logger, string peer, string module, string function, Exception exception);
 
+    [LoggerMessage(216, LogLevel.Warning, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped)")]
+    public static partial void Unreachable(ILogger logger, string peer, string reason, int dropped);
+
+    [LoggerMessage(217, LogLevel.Warning, "A frame for {Peer} was dropped: {Reason}")]
+    public static partial void UnsendableFrame(ILogger logger, string peer, string reason);
+
     [LoggerMessage(240, LogLevel.Debug, "Process {Pid} crashed")]
     public static partial void ProcessCrashed(ILogger logger, string pid, Exception exception);
 

@@ -21,6 +21,7 @@ public sealed class DistributionMetrics : IDisposable
     private readonly Counter<long> _callsOut;
     private readonly Counter<long> _callsIn;
     private readonly Counter<long> _errors;
+    private readonly Counter<long> _deadLetters;
 
     /// <summary>Creates the instruments, on a meter of <paramref name="meterFactory"/> when given.</summary>
     public DistributionMetrics(IMeterFactory? meterFactory = null)
@@ -35,6 +36,7 @@ public sealed class DistributionMetrics : IDisposable
         _callsOut = _meter.CreateCounter<long>("kv.dist.rpc.calls.sent", "{call}", "Rpc calls made to other nodes.");
         _callsIn = _meter.CreateCounter<long>("kv.dist.rpc.calls.served", "{call}", "Rpc calls served for other nodes.");
         _errors = _meter.CreateCounter<long>("kv.dist.errors", "{error}", "Refused handshakes, protocol violations and failed calls (tag: kind).");
+        _deadLetters = _meter.CreateCounter<long>("kv.dist.dead_letters", "{signal}", "Messages and signals dropped: no such process, node unreachable, or a value that cannot cross the wire (tag: reason).");
     }
 
     internal void LinkUp()
@@ -64,6 +66,14 @@ public sealed class DistributionMetrics : IDisposable
     internal void CallSent() => _callsOut.Add(1);
 
     internal void CallServed() => _callsIn.Add(1);
+
+    internal void DeadLetter(string reason, int count = 1)
+    {
+        if (count > 0)
+        {
+            _deadLetters.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
 
     internal void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

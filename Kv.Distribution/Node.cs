@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kv.Distribution.Connections;
+using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Servers;
 using Kv.Distribution.Terms;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,29 +14,29 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Kv.Distribution;
 
 /// <summary>
-/// A running node (Erlang's <c>net_kernel</c>): its name, creation and cookie, the listener for
-/// links from other nodes, the links themselves, and the functions it exports.
+/// A running node (Erlang's <c>net_kernel</c>): its name, creation and cookie, its links to other
+/// nodes, its processes, and the functions it exports. Pids work the same whichever node they name,
+/// this one included.
 /// </summary>
 /// <remarks>
-/// Start one with <see cref="StartAsync"/>; it registers with its <see cref="NodeOptions.Directory"/>
+/// <para>Start one with <see cref="StartAsync"/>; it registers with its <see cref="NodeOptions.Directory"/>
 /// so that others can find it, links to other nodes on first use (or <see cref="ConnectAsync"/>), and
 /// ticks idle links so that a silent peer is declared down. Disposing it closes every link at once,
-/// so peers see it leave immediately.
+/// so peers see it leave immediately.</para>
+/// <para>The node owns its parts and wires them together: the <see cref="ConnectionManager"/> (links),
+/// the <see cref="ProcessRegistry"/> (where a pid leads), the <see cref="Spawner"/> (starting
+/// processes, here or there) and the <see cref="FunctionInvoker"/> (running exported functions).</para>
 /// </remarks>
-public sealed partial class Node : IAsyncDisposable
+public sealed class Node : IAsyncDisposable
 {
-    private readonly Socket _listener;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly HandshakeIdentity _identity;
     /// <summary>How often overdue requests are failed: a timeout fires up to this much late.</summary>
     private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(20);
 
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Timer _ticker;
     private readonly Timer _sweeper;
-    private readonly string _nameText;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NodeName> _nodeNames = new(StringComparer.Ordinal);
     private IAsyncDisposable? _registration;
-    private Task _acceptLoop = Task.CompletedTask;
     private int _disposed;
 
     private Node(NodeOptions options, Socket listener, ILoggerFactory loggerFactory, DistributionMetrics metrics)
@@ -45,23 +47,39 @@ public sealed partial class Node : IAsyncDisposable
         Logger = loggerFactory.CreateLogger<Node>();
         Metrics = metrics;
         _listener = listener;
-        _identity = new HandshakeIdentity(Name, Creation, options.Hidden, options.Cookie);
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _nameText = Name.ToString();
-        Terms.KnowNodeName(_nameText);
-        Processes = new ProcessTable(_nameText, Creation);
-        ReplyPid = new Pid(_nameText, 0, Creation);
-        GroupLeader = SpawnLocal(RunConsoleGroupLeaderAsync, groupLeader: null, linkTo: null, monitor: null);
-        Processes.Register("user", Processes.TryGet(GroupLeader, out var leader) ? leader : throw new InvalidOperationException("The group leader did not start."));
-        Functions.Register("Kernel", "Node", () => _nameText, inline: true);
+        Terms.KnowNodeName(Name);
+        var identity = new HandshakeIdentity(Name, Creation, options.Hidden, options.Cookie);
+        Links = new ConnectionManager(options, identity, Terms, metrics, Logger, _stopping.Token);
+        Processes = new ProcessRegistry(Name, Creation, Links, metrics, Logger);
+        Invoker = new FunctionInvoker(Functions, Name);
+        Spawner = new Spawner(this, Processes, Invoker, Links);
+        Links.LinkUp += connection => NodeUp?.Invoke(this, new NodeEventArgs(connection.Peer, null));
+        Links.LinkDown += (peer, reason) =>
+        {
+            Processes.OnNodeDown(peer);
+            NodeDown?.Invoke(this, new NodeEventArgs(peer, reason));
+        };
+        Links.Unreachable += (peer, _) => Processes.OnNodeDown(peer);
+
+        var console = options.Console ?? Console.Out;
+        GroupLeader = Spawner.Spawn(context => ConsoleGroupLeader.RunAsync(context, console), groupLeader: null, linkTo: null, monitor: null);
+        Register("user", GroupLeader);
+        Functions.Register("Kernel", "Node", () => Name.ToString(), inline: true);
         Functions.Register("Kernel", "Nodes", () => ConnectedNodes.Select(n => n.ToString()).ToArray(), inline: true);
         Functions.Register("Kernel", "Creation", () => (long)Creation, inline: true);
         Functions.Register("Net", "Ping", async (string node) =>
             await PingAsync(NodeName.Parse(node), _stopping.Token) == PingResult.Pong ? "pong" : "pang");
         var tickPeriod = TimeSpan.FromTicks(Math.Max(options.TickTime.Ticks / 4, TimeSpan.TicksPerMillisecond));
         _ticker = new Timer(static state => ((Node)state!).Tick(), this, tickPeriod, tickPeriod);
-        _sweeper = new Timer(static state => ((Node)state!).ExpireRequests(), this, s_sweepPeriod, s_sweepPeriod);
+        _sweeper = new Timer(static state => ((Node)state!).Links.ExpireRequests(Environment.TickCount64), this, s_sweepPeriod, s_sweepPeriod);
     }
+
+    /// <summary>A link to another node came up. Handlers run on the link's thread and must not throw.</summary>
+    public event EventHandler<NodeEventArgs>? NodeUp;
+
+    /// <summary>A link to another node went down, with the reason. Handlers must not throw.</summary>
+    public event EventHandler<NodeEventArgs>? NodeDown;
 
     /// <summary>This node's name.</summary>
     public NodeName Name { get; }
@@ -87,7 +105,30 @@ public sealed partial class Node : IAsyncDisposable
     /// <summary>The layer's instruments.</summary>
     public DistributionMetrics Metrics { get; }
 
+    /// <summary>The node's console group leader: the process that writes io requests to this node's console.</summary>
+    public Pid GroupLeader { get; }
+
+    /// <summary>How many processes run on this node.</summary>
+    public int ProcessCount => Processes.Count;
+
+    /// <summary>The visible nodes this node has links to (Erlang's <c>Node.list()</c>); hidden nodes are left out.</summary>
+    public IReadOnlyList<NodeName> ConnectedNodes => Links.ConnectedNodes;
+
     internal ILogger Logger { get; }
+
+    internal ConnectionManager Links { get; }
+
+    internal ProcessRegistry Processes { get; }
+
+    internal FunctionInvoker Invoker { get; }
+
+    internal Spawner Spawner { get; }
+
+    /// <summary>Waits for replies of code that is not a process; fed through <see cref="ReplyPid"/>.</summary>
+    internal PendingReplies Replies => Processes.Replies;
+
+    /// <summary>The pid that routes replies and down messages to <see cref="Replies"/> (id 0, never a real process).</summary>
+    internal Pid ReplyPid => Processes.ReplyPid;
 
     /// <summary>Starts a node: binds its listener, registers its name, and begins accepting links.</summary>
     /// <exception cref="SocketException">The listen port is taken.</exception>
@@ -117,7 +158,7 @@ public sealed partial class Node : IAsyncDisposable
             throw;
         }
 
-        node._acceptLoop = node.AcceptLoopAsync();
+        node.Links.Start(listener, node.HandlerFor);
         DistributionLog.NodeStarted(node.Logger, node.Name.ToString(), node.Creation, node.ListenEndPoint);
         return node;
     }
@@ -134,23 +175,209 @@ public sealed partial class Node : IAsyncDisposable
         await _ticker.DisposeAsync();
         await _sweeper.DisposeAsync();
         _listener.Dispose();
-        foreach (var connection in _connections.Values)
-        {
-            connection.Close("this node stopped");
-        }
-
+        var stopped = Links.StopAsync();
         if (_registration is not null)
         {
             await _registration.DisposeAsync();
         }
 
-        await _acceptLoop;
+        await stopped;
         _stopping.Dispose();
         DistributionLog.NodeStopped(Logger, Name.ToString());
     }
 
+    /// <summary>Sets up a link to <paramref name="node"/> unless there is one (Erlang's <c>Node.connect</c>).</summary>
+    /// <returns><see langword="true"/> when a link is up (always for this node itself).</returns>
+    public async Task<bool> ConnectAsync(NodeName node, CancellationToken cancellationToken = default)
+    {
+        if (node == Name)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Links.GetConnectionAsync(node, cancellationToken);
+            return true;
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Closes the link to <paramref name="node"/> (Erlang's <c>Node.disconnect</c>); it comes back on next use.</summary>
+    /// <returns><see langword="false"/> when there was no link.</returns>
+    public bool Disconnect(NodeName node) => Links.Disconnect(node);
+
+    /// <summary>Tries to link to <paramref name="node"/>: <see cref="PingResult.Pong"/> when it answers, else <see cref="PingResult.Pang"/>.</summary>
+    public async Task<PingResult> PingAsync(NodeName node, CancellationToken cancellationToken = default) =>
+        await ConnectAsync(node, cancellationToken) ? PingResult.Pong : PingResult.Pang;
+
+    /// <summary>
+    /// Runs <paramref name="module"/>.<paramref name="function"/>(<paramref name="args"/>) on
+    /// <paramref name="node"/> and returns its value (Erlang's <c>:erpc.call</c>). The callee runs
+    /// it in its own work item, off the link; a call to this node itself runs directly.
+    /// </summary>
+    /// <param name="node">Where to run it.</param>
+    /// <param name="module">The exported module, such as <c>Kernel</c>.</param>
+    /// <param name="function">The exported function, such as <c>Node</c>.</param>
+    /// <param name="args">The arguments: terms that can cross the wire.</param>
+    /// <param name="timeout">How long to wait for the reply; <see cref="NodeOptions.CallTimeout"/> when omitted.</param>
+    /// <param name="cancellationToken">Abandons the wait (the call may still run).</param>
+    /// <exception cref="RpcException">
+    /// <see cref="RpcFailure.Exception"/> when the function threw (remote type, message and node),
+    /// <see cref="RpcFailure.Undefined"/> when the node does not export it, <see cref="RpcFailure.BadArg"/>
+    /// when the arguments do not fit, <see cref="RpcFailure.Timeout"/> and
+    /// <see cref="RpcFailure.NoConnection"/> when no reply came (the function may or may not have run);
+    /// a node that cannot be reached fails within <see cref="NodeOptions.HandshakeTimeout"/>.
+    /// </exception>
+    public async Task<object?> CallAsync(NodeName node, string module, string function, object?[] args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (node == Name)
+        {
+            return await Invoker.CallAsync(module, function, args);
+        }
+
+        var connection = await Links.GetConnectionAsync(node, cancellationToken);
+        return await connection.CallAsync(module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, timeout ?? Options.CallTimeout, cancellationToken);
+    }
+
+    /// <summary>A new reference, unique across nodes and incarnations.</summary>
+    public Ref MakeRef() => Processes.MakeRef();
+
+    /// <summary>Starts a process on this node running <paramref name="body"/>, outside any other process.</summary>
+    public Pid Spawn(Func<ProcessContext, Task> body) => Spawner.Spawn(body, GroupLeader, linkTo: null, monitor: null);
+
+    /// <summary>Starts a process on <paramref name="node"/> (this one or another) running an exported function, from outside any process.</summary>
+    /// <exception cref="RpcException">The node cannot be reached, or does not export the function.</exception>
+    public Task<Pid> SpawnAsync(NodeName node, string module, string function, object?[] args, CancellationToken cancellationToken = default) =>
+        Spawner.SpawnAsync(node, module, function, args, caller: null, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, link: false, monitor: null, cancellationToken);
+
+    /// <summary>Completes with <paramref name="pid"/>'s exit reason when it ends (at once with <c>noproc</c> when it does not exist).</summary>
+    /// <exception cref="ExitException">With <see cref="Exits.Timeout"/> when it is still running after <paramref name="timeout"/>.</exception>
+    public async Task<object?> WhenExitedAsync(Pid pid, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var tag = MakeRef();
+        var down = Replies.Expect(tag, pid.Node);
+        MonitorForReply(pid, tag);
+        try
+        {
+            await down.WaitAsync(timeout, cancellationToken);
+            return null;
+        }
+        catch (ExitException exit)
+        {
+            return exit.Reason;
+        }
+        catch (TimeoutException)
+        {
+            Replies.Forget(tag);
+            DemonitorForReply(pid, tag);
+            throw new ExitException(Exits.Timeout);
+        }
+    }
+
+    /// <summary>Completes once the console group leader has written all output it had received before the call.</summary>
+    public async Task FlushConsoleAsync(TimeSpan timeout)
+    {
+        var tag = MakeRef();
+        var done = Replies.Expect(tag, Name);
+        Send(GroupLeader, new object?[] { ConsoleGroupLeader.IoSync, ReplyPid, tag });
+        try
+        {
+            await done.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Replies.Forget(tag);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="to"/>, on any node. Never throws and never
+    /// blocks: a message to a node not linked yet waits in order for the link; one to a dead process,
+    /// to an unreachable node, or that cannot cross the wire is dropped (and counted in
+    /// <c>kv.dist.dead_letters</c>).
+    /// </summary>
+    public void Send(Pid to, object? message) => Processes.Resolve(to).Send(to, message);
+
+    /// <summary>Sends <paramref name="message"/> to the process registered as <paramref name="name"/> on <paramref name="node"/>; as <see cref="Send(Pid, object?)"/>, it never throws.</summary>
+    public void Send(string name, NodeName node, object? message, Pid? from = null)
+    {
+        if (node != Name)
+        {
+            Processes.Remote.Send(name, node, message, from);
+        }
+        else if (Processes.TryGet(name, out var process))
+        {
+            process.Mailbox.Post(message);
+        }
+        else
+        {
+            Metrics.DeadLetter("noproc");
+        }
+    }
+
+    /// <summary>The pid registered as <paramref name="name"/> here (Erlang's <c>Process.whereis</c>), or <see langword="null"/>.</summary>
+    public Pid? WhereIs(string name) => Processes.TryGet(name, out var process) ? process.Pid : null;
+
+    /// <summary>Registers <paramref name="pid"/>, a process of this node, as <paramref name="name"/>; the name goes when the process ends.</summary>
+    /// <returns><see langword="false"/> when the name is taken or the process is not alive here.</returns>
+    public bool Register(string name, Pid pid) =>
+        Processes.TryGet(pid, out var process) && Processes.Register(name, process);
+
+    /// <summary>Removes a registered name.</summary>
+    public bool Unregister(string name) => Processes.Unregister(name);
+
     /// <inheritdoc />
     public override string ToString() => Name.ToString();
+
+    /// <summary>Starts a process on this node for the runtime's own use (servers, tasks), with the given group leader, link and monitor.</summary>
+    internal Pid SpawnLocal(Func<ProcessContext, Task> body, Pid? groupLeader, Pid? linkTo, (Ref Monitor, Pid Watcher)? monitor) =>
+        Spawner.Spawn(body, groupLeader, linkTo, monitor);
+
+    /// <summary>
+    /// Monitors <paramref name="target"/> on behalf of the reply pid under <paramref name="tag"/>, so
+    /// that its end fails the wait for the reply; an absent or unreachable target fails it at once.
+    /// </summary>
+    internal void MonitorForReply(ServerRef target, Ref tag)
+    {
+        if (target.Pid is { } pid)
+        {
+            Processes.Resolve(pid).Monitor(pid, ReplyPid, tag);
+        }
+        else if (target.Node != Name)
+        {
+            Processes.Remote.Monitor(target.Name!, target.Node, ReplyPid, tag);
+        }
+        else if (Processes.TryGet(target.Name!, out var named))
+        {
+            ((IProcess)named).Monitor(named.Pid, ReplyPid, tag);
+        }
+        else
+        {
+            Replies.Down(tag, Exits.NoProc);
+        }
+    }
+
+    /// <summary>Removes a monitor of the reply pid's.</summary>
+    internal void DemonitorForReply(ServerRef target, Ref tag)
+    {
+        if (target.Pid is { } pid)
+        {
+            Processes.Resolve(pid).Demonitor(pid, ReplyPid, tag);
+        }
+        else if (target.Node != Name)
+        {
+            Processes.Remote.Demonitor(target.Name!, target.Node, ReplyPid, tag);
+        }
+        else if (Processes.TryGet(target.Name!, out var named))
+        {
+            named.RemoveWatcher(tag);
+        }
+    }
 
     private static uint CreateCreation()
     {
@@ -160,50 +387,8 @@ public sealed partial class Node : IAsyncDisposable
         return BitConverter.ToUInt32(bytes) | 1;
     }
 
-    private void Tick()
-    {
-        var now = Environment.TickCount64;
-        var tickTime = (long)Options.TickTime.TotalMilliseconds;
-        foreach (var connection in _connections.Values)
-        {
-            connection.CheckTicks(now, tickTime);
-        }
-    }
+    private void Tick() => Links.Tick(Environment.TickCount64, (long)Options.TickTime.TotalMilliseconds);
 
-    /// <summary>
-    /// One timer for every request's timeout, rather than a timer per call: each pending request
-    /// holds its deadline, and this fails the overdue ones.
-    /// </summary>
-    private void ExpireRequests()
-    {
-        var now = Environment.TickCount64;
-        foreach (var connection in _connections.Values)
-        {
-            connection.ExpireRequests(now);
-        }
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stopping.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
-                || (ex is SocketException && _stopping.IsCancellationRequested))
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                DistributionLog.AcceptFailed(Logger, ex);
-                continue;
-            }
-
-            _ = AcceptAsync(socket);
-        }
-    }
+    private NodeControlHandler HandlerFor(NodeConnection connection) =>
+        new(connection, Processes, Invoker, Spawner, Links, Metrics, Logger);
 }

@@ -9,26 +9,39 @@ namespace Kv.Distribution.Nodes;
 /// <remarks>
 /// The name part is 1 to 64 characters of letters, digits, <c>_</c> and <c>-</c>; the host part is a
 /// host name or an IP address. Names compare ordinally, so <c>foo@a</c> and <c>Foo@a</c> differ.
+/// A name holds its full text, so <see cref="ToString"/> allocates nothing and comparing two names
+/// read from the same table is a reference check; every pid and reference carries one.
 /// </remarks>
-public readonly record struct NodeName
+public readonly struct NodeName : IEquatable<NodeName>
 {
     private const int MaxNameLength = 64;
     private const int MaxHostLength = 253;
 
-    private NodeName(string name, string host)
+    private readonly string? _text;
+    private readonly int _at;
+    private readonly int _hash;
+
+    private NodeName(string text, int at)
     {
-        Name = name;
-        Host = host;
+        _text = text;
+        _at = at;
+        _hash = string.GetHashCode(text, StringComparison.Ordinal);
     }
 
     /// <summary>The part before the <c>@</c>: what the port mapper registers.</summary>
-    public string Name { get; }
+    public string Name => _text is null ? "nonode" : _text[.._at];
 
     /// <summary>The part after the <c>@</c>: the host the node runs on.</summary>
-    public string Host { get; }
+    public string Host => _text is null ? "nohost" : _text[(_at + 1)..];
 
     /// <summary>Whether this is the default value, naming no node.</summary>
-    public bool IsEmpty => Name is null;
+    public bool IsEmpty => _text is null;
+
+    /// <summary>Whether two names are the same (ordinal).</summary>
+    public static bool operator ==(NodeName left, NodeName right) => left.Equals(right);
+
+    /// <summary>Whether two names differ (ordinal).</summary>
+    public static bool operator !=(NodeName left, NodeName right) => !left.Equals(right);
 
     /// <summary>This machine's short host name: its host name up to the first dot.</summary>
     public static string ShortHostName
@@ -72,7 +85,7 @@ public readonly record struct NodeName
             return false;
         }
 
-        name = new NodeName(local, host);
+        name = at < 0 ? new NodeName($"{local}@{host}", local.Length) : new NodeName(text, at);
         error = null;
         return true;
     }
@@ -101,7 +114,17 @@ public readonly record struct NodeName
         string.CompareOrdinal(left.ToString(), right.ToString());
 
     /// <inheritdoc />
-    public override string ToString() => IsEmpty ? "nonode@nohost" : $"{Name}@{Host}";
+    public bool Equals(NodeName other) =>
+        _hash == other._hash && (ReferenceEquals(_text, other._text) || string.Equals(_text, other._text, StringComparison.Ordinal));
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is NodeName other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _hash;
+
+    /// <inheritdoc />
+    public override string ToString() => _text ?? "nonode@nohost";
 
     private static bool IsValidHost(ReadOnlySpan<char> host)
     {

@@ -1,3 +1,4 @@
+using Kv.Distribution.Nodes;
 using Kv.Distribution.Terms;
 
 namespace Kv.Distribution.Processes;
@@ -6,12 +7,14 @@ namespace Kv.Distribution.Processes;
 /// A process on this node: its mailbox, its links, who monitors it and whom it monitors. It ends
 /// once (<see cref="Terminate"/>): its links get exit signals, its monitors get down messages, its
 /// own monitors are removed, its name is released and its mailbox is dropped, so nothing of it is
-/// left behind.
+/// left behind. As an <see cref="IProcess"/> it takes the signals of other processes; its own
+/// links and monitors start with <see cref="LinkTo"/> and <see cref="MonitorOf"/>, which reach their
+/// target wherever it is (<see cref="ProcessRegistry.Resolve"/>).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The cancellation token must stay usable after the process ends; a source without timers holds nothing to release.")]
-internal sealed class LocalProcess
+internal sealed class LocalProcess : IProcess
 {
-    private readonly Node _node;
+    private readonly ProcessRegistry _registry;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _cancellation = new();
     private HashSet<Pid>? _links;
@@ -20,9 +23,9 @@ internal sealed class LocalProcess
     private List<string>? _names;
     private bool _exited;
 
-    public LocalProcess(Node node, Pid pid, Pid groupLeader)
+    public LocalProcess(ProcessRegistry registry, Pid pid, Pid groupLeader)
     {
-        _node = node;
+        _registry = registry;
         Pid = pid;
         GroupLeader = groupLeader;
     }
@@ -61,6 +64,64 @@ internal sealed class LocalProcess
 
     /// <summary>Cancelled when the process ends, so that its code stops waiting.</summary>
     public CancellationToken Cancellation => _cancellation.Token;
+
+    /// <summary>Links this process to <paramref name="other"/>, on any node; an absent one answers with an exit signal.</summary>
+    public void LinkTo(Pid other)
+    {
+        AddLink(other);
+        _registry.Resolve(other).Link(other, Pid);
+    }
+
+    /// <summary>Removes the link to <paramref name="other"/> on both sides.</summary>
+    public void UnlinkFrom(Pid other)
+    {
+        RemoveLink(other);
+        _registry.Resolve(other).Unlink(other, Pid);
+    }
+
+    /// <summary>Monitors <paramref name="target"/>, on any node: a <see cref="DownMessage"/> arrives when it ends (at once when it does not exist).</summary>
+    public Ref MonitorOf(Pid target)
+    {
+        var monitor = _registry.MakeRef();
+        AddMonitoring(monitor, target);
+        _registry.Resolve(target).Monitor(target, Pid, monitor);
+        return monitor;
+    }
+
+    /// <summary>Stops a monitor of this process's; no down message arrives for it afterwards.</summary>
+    public void Demonitor(Ref monitor)
+    {
+        if (RemoveMonitoring(monitor, out var target))
+        {
+            _registry.Resolve(target).Demonitor(target, Pid, monitor);
+        }
+    }
+
+    void IProcess.Send(Pid to, object? message) => Mailbox.Post(message);
+
+    void IProcess.Link(Pid to, Pid from)
+    {
+        if (!AddLink(from))
+        {
+            _registry.Resolve(from).Exit(from, Pid, Exits.NoProc, explicitSignal: false);
+        }
+    }
+
+    void IProcess.Unlink(Pid to, Pid from) => RemoveLink(from);
+
+    void IProcess.Exit(Pid to, Pid from, object? reason, bool explicitSignal) => OnExitSignal(from, reason, explicitSignal);
+
+    void IProcess.Monitor(Pid to, Pid watcher, Ref monitor)
+    {
+        if (!AddWatcher(monitor, watcher))
+        {
+            _registry.Resolve(watcher).Down(watcher, monitor, Pid, Exits.NoProc);
+        }
+    }
+
+    void IProcess.Demonitor(Pid to, Pid watcher, Ref monitor) => RemoveWatcher(monitor);
+
+    void IProcess.Down(Pid watcher, Ref monitor, Pid of, object? reason) => OnDown(monitor, of, reason);
 
     /// <summary>Adds a link; <see langword="false"/> when this process has ended.</summary>
     public bool AddLink(Pid other)
@@ -189,7 +250,7 @@ internal sealed class LocalProcess
     }
 
     /// <summary>The link to <paramref name="node"/> broke: links and monitors to its processes end with <c>noconnection</c>.</summary>
-    public void OnNodeDown(string node)
+    public void OnNodeDown(NodeName node)
     {
         List<Pid>? brokenLinks = null;
         List<(Ref, Pid)>? brokenMonitors = null;
@@ -245,20 +306,23 @@ internal sealed class LocalProcess
 
         Mailbox.Close(reason);
         _cancellation.Cancel();
-        _node.Processes.Remove(this, names);
+        _registry.Remove(this, names);
         foreach (var linked in links ?? [])
         {
-            _node.SendExitSignal(Pid, linked, reason, explicitSignal: false);
+            _registry.Resolve(linked).Exit(linked, Pid, reason, explicitSignal: false);
         }
 
         foreach (var (monitor, watcher) in watchers ?? [])
         {
-            _node.SendDown(watcher, monitor, Pid, reason);
+            _registry.Resolve(watcher).Down(watcher, monitor, Pid, reason);
         }
 
         foreach (var (monitor, target) in monitoring ?? [])
         {
-            _node.SendDemonitor(Pid, target, monitor);
+            if (!target.Node.IsEmpty)
+            {
+                _registry.Resolve(target).Demonitor(target, Pid, monitor);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Kv.Distribution.Nodes;
 using Kv.Distribution.Terms;
 
 namespace Kv.Distribution.Processes;
@@ -10,12 +11,12 @@ namespace Kv.Distribution.Processes;
 /// like an OTP alias: a reply completes the wait, a down message fails it with the reason, and a
 /// lost link fails every wait on that node with <c>noconnection</c>.
 /// </summary>
-internal sealed class PendingReplies
+internal sealed class PendingReplies : IProcess
 {
     private readonly ConcurrentDictionary<Ref, Entry> _pending = new();
 
     /// <summary>Starts waiting for the reply tagged <paramref name="tag"/> from a process on <paramref name="node"/>.</summary>
-    public Task<object?> Expect(Ref tag, string node)
+    public Task<object?> Expect(Ref tag, NodeName node)
     {
         var entry = new Entry(node);
         _pending[tag] = entry;
@@ -44,7 +45,7 @@ internal sealed class PendingReplies
     }
 
     /// <summary>The link to <paramref name="node"/> broke.</summary>
-    public void NodeDown(string node)
+    public void NodeDown(NodeName node)
     {
         foreach (var (tag, entry) in _pending)
         {
@@ -55,8 +56,33 @@ internal sealed class PendingReplies
         }
     }
 
-    private sealed class Entry(string node) : TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously)
+    void IProcess.Send(Pid to, object? message) => Deliver(message);
+
+    void IProcess.Down(Pid watcher, Ref monitor, Pid of, object? reason) => Down(monitor, reason);
+
+    // The reply pid is not a process: links, exit signals and monitors to it mean nothing.
+    void IProcess.Link(Pid to, Pid from)
     {
-        public string Node { get; } = node;
+    }
+
+    void IProcess.Unlink(Pid to, Pid from)
+    {
+    }
+
+    void IProcess.Exit(Pid to, Pid from, object? reason, bool explicitSignal)
+    {
+    }
+
+    void IProcess.Monitor(Pid to, Pid watcher, Ref monitor)
+    {
+    }
+
+    void IProcess.Demonitor(Pid to, Pid watcher, Ref monitor)
+    {
+    }
+
+    private sealed class Entry(NodeName node) : TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public NodeName Node { get; } = node;
     }
 }

@@ -64,19 +64,19 @@ public sealed class ProcessContext
         _process.Mailbox.ReceiveAsync(match, timeout ?? Timeout.InfiniteTimeSpan, Cancellation);
 
     /// <summary>Links this process to <paramref name="other"/>: when either ends abnormally, the other gets an exit signal.</summary>
-    public void Link(Pid other) => Node.Link(_process, other);
+    public void Link(Pid other) => _process.LinkTo(other);
 
     /// <summary>Removes a link.</summary>
-    public void Unlink(Pid other) => Node.Unlink(_process, other);
+    public void Unlink(Pid other) => _process.UnlinkFrom(other);
 
     /// <summary>Monitors <paramref name="target"/>: a <see cref="DownMessage"/> with this reference arrives when it ends.</summary>
-    public Ref Monitor(Pid target) => Node.Monitor(_process, target);
+    public Ref Monitor(Pid target) => _process.MonitorOf(target);
 
     /// <summary>Stops a monitor; no down message arrives for it afterwards.</summary>
-    public void Demonitor(Ref monitor) => Node.Demonitor(_process, monitor);
+    public void Demonitor(Ref monitor) => _process.Demonitor(monitor);
 
     /// <summary>Sends an exit signal to <paramref name="target"/> (Erlang's <c>Process.exit/2</c>); <see cref="Exits.Kill"/> cannot be trapped.</summary>
-    public void Exit(Pid target, object? reason) => Node.SendExitSignal(Self, target, reason, explicitSignal: true);
+    public void Exit(Pid target, object? reason) => Node.Processes.Resolve(target).Exit(target, Self, reason, explicitSignal: true);
 
     /// <summary>Registers this process under <paramref name="name"/> on its node.</summary>
     /// <returns><see langword="false"/> when the name is taken.</returns>
@@ -98,19 +98,19 @@ public sealed class ProcessContext
     }
 
     /// <summary>
-    /// Starts a process on <paramref name="node"/> running the exported function
+    /// Starts a process on <paramref name="node"/> (this one or another) running the exported function
     /// <paramref name="module"/>.<paramref name="function"/>; its console output comes back here.
     /// </summary>
     /// <exception cref="Rpc.RpcException">The node cannot be reached (NoConnection) or does not export the function (Undefined, BadArg).</exception>
     public Task<Pid> SpawnAsync(NodeName node, string module, string function, object?[] args, bool link = false, CancellationToken cancellationToken = default) =>
-        Node.SpawnRemoteAsync(node, module, function, args, _process, GroupLeader, link, monitor: null, cancellationToken);
+        Node.Spawner.SpawnAsync(node, module, function, args, _process, GroupLeader, link, monitor: null, cancellationToken);
 
     /// <summary>Starts a process on <paramref name="node"/> monitored by this one.</summary>
     public async Task<(Pid Pid, Ref Monitor)> SpawnMonitorAsync(NodeName node, string module, string function, object?[] args, CancellationToken cancellationToken = default)
     {
         var monitor = Node.MakeRef();
         _process.AddMonitoring(monitor, default);
-        var pid = await Node.SpawnRemoteAsync(node, module, function, args, _process, GroupLeader, link: false, monitor, cancellationToken);
+        var pid = await Node.Spawner.SpawnAsync(node, module, function, args, _process, GroupLeader, link: false, monitor, cancellationToken);
         return (pid, monitor);
     }
 

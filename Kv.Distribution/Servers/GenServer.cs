@@ -64,7 +64,7 @@ public abstract class GenServer
     {
         ArgumentNullException.ThrowIfNull(node);
         var tag = node.MakeRef();
-        var reply = node.Replies.Expect(tag, server.Pid?.Node ?? server.Node.ToString());
+        var reply = node.Replies.Expect(tag, server.Pid?.Node ?? server.Node);
         node.MonitorForReply(server, tag);
         if (!reply.IsCompleted)
         {

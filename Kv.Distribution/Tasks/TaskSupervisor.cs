@@ -59,7 +59,7 @@ public sealed class TaskSupervisor : GenServer
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(work);
         var tag = node.MakeRef();
-        var reply = node.Replies.Expect(tag, node.Name.ToString());
+        var reply = node.Replies.Expect(tag, node.Name);
         var owner = ProcessContext.Current?.Self;
         var pid = node.SpawnLocal(
             async context => context.Send(node.ReplyPid, new object?[] { tag, await work() }),
@@ -81,19 +81,14 @@ public sealed class TaskSupervisor : GenServer
         var tag = start[2] as Ref?;
         var owner = start[3] as Pid?;
         var groupLeader = start[7] as Pid? ?? Context.Node.GroupLeader;
-        if (!Context.Node.Functions.TryGet(module, function, out var exported))
+        ExportedFunction exported;
+        try
         {
-            return Error(RpcFailure.Undefined, RpcException.Undefined(Context.Node.Name.ToString(), module, function).Message);
+            exported = Context.Node.Invoker.Find(module, function, args.Length, asProcess: false);
         }
-
-        if (exported.ArgumentCountProblem(args.Length) is { } problem)
+        catch (RpcException failure)
         {
-            return Error(RpcFailure.BadArg, problem);
-        }
-
-        if (exported.NeedsProcess)
-        {
-            return Error(RpcFailure.BadArg, $"{module}.{function} runs as a process: spawn it instead of running it as a task.");
+            return ValueTask.FromResult<object?>(new object?[] { s_error, (long)failure.Failure, failure.Message });
         }
 
         var pid = Context.Node.SpawnLocal(
@@ -114,16 +109,13 @@ public sealed class TaskSupervisor : GenServer
             linkTo: owner,
             monitor: tag is { } monitorTag ? (monitorTag, replyTo) : null);
         return ValueTask.FromResult<object?>(new object?[] { s_ok, pid });
-
-        static ValueTask<object?> Error(RpcFailure failure, string message) =>
-            ValueTask.FromResult<object?>(new object?[] { s_error, (long)failure, message });
     }
 
     private static async Task<TaskHandle> StartAsync(Node node, ServerRef supervisor, string module, string function, object?[] args, bool awaited, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
         var tag = node.MakeRef();
-        var targetNode = supervisor.Pid?.Node ?? supervisor.Node.ToString();
+        var targetNode = supervisor.Pid?.Node ?? supervisor.Node;
         var reply = awaited ? node.Replies.Expect(tag, targetNode) : Task.FromResult<object?>(null);
         var owner = ProcessContext.Current;
         var request = new object?[]
@@ -154,7 +146,7 @@ public sealed class TaskSupervisor : GenServer
                 return new TaskHandle(node, pid, tag, reply);
             case object?[] { Length: 3 } error when error[0] is Atom a && a == s_error:
                 node.Replies.Forget(tag);
-                throw new RpcException((RpcFailure)(long)error[1]!, targetNode, error[2] as string ?? "the task could not start");
+                throw new RpcException((RpcFailure)(long)error[1]!, targetNode.ToString(), error[2] as string ?? "the task could not start");
             default:
                 node.Replies.Forget(tag);
                 throw new ExitException(new object?[] { new Atom("bad_reply"), answer });

@@ -1,11 +1,13 @@
 using System.Text;
+using Kv.Distribution.Nodes;
 
 namespace Kv.Distribution.Terms;
 
 /// <summary>
-/// The node names that pids and references read from the wire carry, each decoded once: a name
-/// seen before comes back as the same string, found by its UTF-8 bytes, so reading a pid allocates
-/// nothing for its node and comparing it with a known node's name is a reference check.
+/// The node names that pids and references read from the wire carry, each decoded and checked
+/// once: a name seen before comes back as the same <see cref="NodeName"/>, found by its UTF-8
+/// bytes, so reading a pid allocates nothing for its node and comparing it with a known node's name
+/// is a reference check.
 /// </summary>
 /// <remarks>
 /// A cluster has few nodes, so the table is a short array searched in order and replaced whole
@@ -20,11 +22,12 @@ internal sealed class NodeNameTable
     private readonly Lock _gate = new();
     private volatile Entry[] _entries = [];
 
-    /// <summary>Adds <paramref name="name"/> (this node's own name, say) so that reads return this very string.</summary>
-    public void Add(string name) => Intern(Encoding.UTF8.GetBytes(name), name);
+    /// <summary>Adds <paramref name="name"/> (this node's own name, say) so that reads return this very value.</summary>
+    public void Add(NodeName name) => Intern(Encoding.UTF8.GetBytes(name.ToString()), name);
 
     /// <summary>The name whose UTF-8 encoding is <paramref name="utf8"/>.</summary>
-    public string Get(ReadOnlySpan<byte> utf8)
+    /// <exception cref="TermException">The bytes are not a full node name, <c>name@host</c>.</exception>
+    public NodeName Get(ReadOnlySpan<byte> utf8)
     {
         var entries = _entries;
         foreach (var entry in entries)
@@ -35,11 +38,18 @@ internal sealed class NodeNameTable
             }
         }
 
-        var name = Encoding.UTF8.GetString(utf8);
+        var name = Parse(Encoding.UTF8.GetString(utf8));
         return entries.Length < Capacity ? Intern(utf8.ToArray(), name) : name;
     }
 
-    private string Intern(byte[] utf8, string name)
+    /// <summary>Checks a node name read from the wire: it must be a full <c>name@host</c>.</summary>
+    /// <exception cref="TermException">It is not.</exception>
+    public static NodeName Parse(string text) =>
+        text.Contains('@', StringComparison.Ordinal) && NodeName.TryParse(text, out var name, out _)
+            ? name
+            : throw new TermException($"'{text}' is not a node name (name@host).");
+
+    private NodeName Intern(byte[] utf8, NodeName name)
     {
         lock (_gate)
         {
@@ -61,5 +71,5 @@ internal sealed class NodeNameTable
         }
     }
 
-    private sealed record Entry(byte[] Utf8, string Name);
+    private sealed record Entry(byte[] Utf8, NodeName Name);
 }

@@ -1,3 +1,5 @@
+using Kv.Distribution.Nodes;
+
 namespace Kv.Distribution.Terms;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Kv.Distribution.Terms;
 /// <param name="Node">The node the process runs on, <c>name@host</c>.</param>
 /// <param name="Id">The process's number on that node.</param>
 /// <param name="Creation">The node's creation: tells a restarted node's processes from its former self's.</param>
-public readonly record struct Pid(string Node, ulong Id, uint Creation)
+public readonly record struct Pid(NodeName Node, ulong Id, uint Creation)
 {
     /// <inheritdoc />
     public override string ToString() => $"#PID<{Node}.{Id}.{Creation}>";

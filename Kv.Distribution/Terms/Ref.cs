@@ -1,3 +1,5 @@
+using Kv.Distribution.Nodes;
+
 namespace Kv.Distribution.Terms;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Kv.Distribution.Terms;
 /// <param name="Node">The node that made it.</param>
 /// <param name="Id">Its number on that node.</param>
 /// <param name="Creation">That node's creation.</param>
-public readonly record struct Ref(string Node, ulong Id, uint Creation)
+public readonly record struct Ref(NodeName Node, ulong Id, uint Creation)
 {
     /// <inheritdoc />
     public override string ToString() => $"#Reference<{Node}.{Id}.{Creation}>";

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using Kv.Distribution.Nodes;
 using MessagePack;
 
 namespace Kv.Distribution.Terms;
@@ -52,7 +53,7 @@ public sealed class TermCodec
     /// Makes pids and references read from now on that name <paramref name="node"/> carry this very
     /// string (a node gives its own name, so that telling its own pids from others' is a reference check).
     /// </summary>
-    internal void KnowNodeName(string node) => _nodeNames.Add(node);
+    internal void KnowNodeName(NodeName node) => _nodeNames.Add(node);
 
     /// <summary>Writes <paramref name="value"/>.</summary>
     /// <exception cref="TermException">The value (or a part of it) is of a type that cannot cross the wire.</exception>
@@ -63,7 +64,7 @@ public sealed class TermCodec
 
     /// <summary>Writes <paramref name="pid"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WritePid(ref MessagePackWriter writer, Pid pid) =>
-        WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation);
+        WriteIdentity(ref writer, TermExtensions.Pid, pid.Node.ToString(), pid.Id, pid.Creation);
 
     /// <summary>Writes <paramref name="pid"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WritePid(ref MessagePackWriter writer, Pid? pid)
@@ -80,7 +81,7 @@ public sealed class TermCodec
 
     /// <summary>Writes <paramref name="reference"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WriteRef(ref MessagePackWriter writer, Ref reference) =>
-        WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation);
+        WriteIdentity(ref writer, TermExtensions.Ref, reference.Node.ToString(), reference.Id, reference.Creation);
 
     /// <summary>Writes <paramref name="reference"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WriteRef(ref MessagePackWriter writer, Ref? reference)
@@ -162,8 +163,8 @@ public sealed class TermCodec
             case double d: writer.Write(d); break;
             case byte[] bytes: writer.Write(bytes); break;
             case Atom atom: WriteAtom(ref writer, atom); break;
-            case Pid pid: WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation); break;
-            case Ref reference: WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation); break;
+            case Pid pid: WriteIdentity(ref writer, TermExtensions.Pid, pid.Node.ToString(), pid.Id, pid.Creation); break;
+            case Ref reference: WriteIdentity(ref writer, TermExtensions.Ref, reference.Node.ToString(), reference.Id, reference.Creation); break;
             case short s16: writer.Write(s16); break;
             case byte u8: writer.Write(u8); break;
             case sbyte s8: writer.Write(s8); break;
@@ -387,9 +388,9 @@ public sealed class TermCodec
     /// Reads a pid or reference (extension <paramref name="code"/>) when that is what comes next;
     /// reads nothing otherwise. Failures are reported as <see cref="Read(ref MessagePackReader, int)"/> reports them.
     /// </summary>
-    private bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out string node, out ulong id, out uint creation)
+    private bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out NodeName node, out ulong id, out uint creation)
     {
-        node = string.Empty;
+        node = default;
         id = 0;
         creation = 0;
         try
@@ -424,7 +425,7 @@ public sealed class TermCodec
     /// Reads the body of a pid or reference in place, right after its extension header (no reader
     /// of its own over a copy of it), and checks that it is exactly as long as the header said.
     /// </summary>
-    private void ReadIdentityBody(ref MessagePackReader reader, ExtensionHeader header, out string node, out ulong id, out uint creation)
+    private void ReadIdentityBody(ref MessagePackReader reader, ExtensionHeader header, out NodeName node, out ulong id, out uint creation)
     {
         var start = reader.Consumed;
         ReadIdentity(ref reader, out node, out id, out creation);
@@ -434,7 +435,7 @@ public sealed class TermCodec
         }
     }
 
-    private void ReadIdentity(ref MessagePackReader reader, out string node, out ulong id, out uint creation)
+    private void ReadIdentity(ref MessagePackReader reader, out NodeName node, out ulong id, out uint creation)
     {
         if (reader.ReadArrayHeader() != 3)
         {
@@ -447,7 +448,7 @@ public sealed class TermCodec
         }
 
         // Node names repeat: each is decoded once (a name split across buffers is decoded each time).
-        node = reader.TryReadStringSpan(out var utf8) ? _nodeNames.Get(utf8) : reader.ReadString()!;
+        node = reader.TryReadStringSpan(out var utf8) ? _nodeNames.Get(utf8) : NodeNameTable.Parse(reader.ReadString()!);
         id = reader.ReadUInt64();
         creation = reader.ReadUInt32();
     }

@@ -17,14 +17,20 @@ namespace Kv.Distribution.Wire;
 /// write. Two buffers are swapped so that writers fill one while the other is sent.</para>
 /// <para>A send that fails hands its exception to the link's failure callback once; later frames
 /// are dropped, as the link is going down.</para>
+/// <para>An outbox can exist before its socket does: while a link is being set up, frames queue in
+/// order (up to <see cref="MaxDetachedBytes"/>, past which they are refused) and go out with the
+/// first write once <see cref="Attach"/> gives it the socket; <see cref="Abandon"/> drops them when
+/// the link cannot be set up.</para>
 /// </remarks>
 internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 {
+    /// <summary>How many bytes of frames may wait for a link that is being set up.</summary>
+    public const int MaxDetachedBytes = 64 * 1024 * 1024;
+
     private readonly Lock _gate = new();
-    private readonly Socket _socket;
+    private Socket? _socket;
     private readonly TermCodec _terms;
     private readonly int _maxFrameLength;
-    private readonly Action<Exception> _onFailure;
     private readonly DistributionMetrics _metrics;
     private FrameBuffer _pending = new();
     private FrameBuffer _sending = new();
@@ -32,13 +38,15 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     private bool _corked;
     private bool _closed;
 
-    public FrameOutbox(Socket socket, TermCodec terms, int maxFrameLength, DistributionMetrics metrics, Action<Exception> onFailure)
+    private Action<Exception> _onFailure = static _ => { };
+    private int _detachedFrames;
+
+    /// <summary>Creates an outbox with no socket yet: frames queue until <see cref="Attach"/>.</summary>
+    public FrameOutbox(TermCodec terms, int maxFrameLength, DistributionMetrics metrics)
     {
-        _socket = socket;
         _terms = terms;
         _maxFrameLength = maxFrameLength;
         _metrics = metrics;
-        _onFailure = onFailure;
     }
 
     /// <summary>When the last byte was handed to the socket (<see cref="Environment.TickCount64"/>).</summary>
@@ -92,6 +100,18 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                 throw new FrameTooLargeException(length, _maxFrameLength);
             }
 
+            if (_socket is null)
+            {
+                if (_pending.Length > MaxDetachedBytes)
+                {
+                    _pending.Truncate(start);
+                    return false;
+                }
+
+                _detachedFrames++;
+                return true;
+            }
+
             if (_flushing || _corked)
             {
                 return true;
@@ -114,6 +134,43 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     }
 
     /// <summary>
+    /// Gives the outbox its socket, once the link is up: the frames queued meanwhile go out first,
+    /// in order. A failed write calls <paramref name="onFailure"/> once.
+    /// </summary>
+    public void Attach(Socket socket, Action<Exception> onFailure)
+    {
+        lock (_gate)
+        {
+            _socket = socket;
+            _onFailure = onFailure;
+            _detachedFrames = 0;
+            if (_closed || _flushing || _corked || _pending.Length == 0)
+            {
+                return;
+            }
+
+            _flushing = true;
+        }
+
+        _ = FlushAsync();
+    }
+
+    /// <summary>The link could not be set up: drops the frames queued for it and refuses new ones.</summary>
+    /// <returns>How many frames were dropped.</returns>
+    public int Abandon()
+    {
+        int dropped;
+        lock (_gate)
+        {
+            dropped = _detachedFrames;
+            _detachedFrames = 0;
+        }
+
+        Dispose();
+        return dropped;
+    }
+
+    /// <summary>
     /// Holds frames back until <see cref="Uncork"/>: the read loop corks while it dispatches a batch
     /// of received frames, so that the replies to all of them leave in one write.
     /// </summary>
@@ -131,7 +188,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
         lock (_gate)
         {
             _corked = false;
-            if (_flushing || _closed || _pending.Length == 0)
+            if (_flushing || _closed || _socket is null || _pending.Length == 0)
             {
                 return;
             }
@@ -153,7 +210,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
             }
 
             _pending.EndFrame(_pending.BeginFrame());
-            if (_flushing || _corked)
+            if (_flushing || _corked || _socket is null)
             {
                 return;
             }
@@ -209,7 +266,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                     _sending = batch;
                 }
 
-                await _socket.SendAsync(batch.WrittenMemory, SocketFlags.None);
+                await _socket!.SendAsync(batch.WrittenMemory, SocketFlags.None);
                 LastWrite = Environment.TickCount64;
                 _metrics.Sent(batch.Length);
                 batch.Reset();

@@ -1,3 +1,5 @@
+using Kv.Distribution.Control;
+using Kv.Distribution.Nodes;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using MessagePack;
@@ -7,8 +9,8 @@ namespace Kv.Tests.Distribution;
 /// <summary>Frames as <see cref="FrameOutbox"/> writes them into its pending buffer.</summary>
 public sealed class FrameEncodingTests
 {
-    private static readonly Pid s_to = new("foo@localhost", 6, 3210987654);
-    private static readonly Pid s_from = new("bar@localhost", 3, 1234567890);
+    private static readonly Pid s_to = new(NodeName.Parse("foo@localhost"), 6, 3210987654);
+    private static readonly Pid s_from = new(NodeName.Parse("bar@localhost"), 3, 1234567890);
 
     // The pins of TermCodecTests: a pid is ext 8, type 2, [node, id, creation].
     private const string ToHex = "C7150293AD666F6F406C6F63616C686F737406CEBF63C886";
@@ -65,7 +67,7 @@ public sealed class FrameEncodingTests
             Encode(buffer, new RpcCallFrame(1001, "Kernel", "Node", noArgs, s_from), terms);
             Encode(buffer, new RpcReplyFrame(1001, RpcOutcome.Value, "foo@localhost"), terms);
             Encode(buffer, new SendFrame(s_to, message), terms);
-            Encode(buffer, SignalFrame.Link(s_from, s_to), terms);
+            Encode(buffer, new LinkFrame(s_from, s_to), terms);
         }
     }
 

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Distribution.Terms;
-using Kv.Distribution.Wire;
+using Kv.Distribution.Control;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Distribution;
@@ -85,7 +85,7 @@ public sealed class ProcessTests
         foo.Spawn(async context =>
         {
             var pong = await context.SpawnAsync(bar.Name, "Test.Functions", "Pong", [], cancellationToken: Ct);
-            Assert.Equal(bar.Name.ToString(), pong.Node);
+            Assert.Equal(bar.Name, pong.Node);
             var seen = new List<object?>();
             for (var i = 0; i < 100; i++)
             {
@@ -150,7 +150,7 @@ public sealed class ProcessTests
         });
 
         var exit = await trapped.Task.WaitAsync(s_wait, Ct);
-        Assert.Equal(bar.Name.ToString(), exit.From.Node);
+        Assert.Equal(bar.Name, exit.From.Node);
         Assert.Contains("crashed on purpose", Exits.Describe(exit.Reason), StringComparison.Ordinal);
         var down = await victimDown.Task.WaitAsync(s_wait, Ct);
         Assert.Contains("crashed on purpose", Exits.Describe(down.Reason), StringComparison.Ordinal);
@@ -224,7 +224,7 @@ public sealed class ProcessTests
         });
         var secondPid = node.Spawn(async context => second.SetResult([await context.ReceiveAsync(s_wait), await context.ReceiveAsync(s_wait)]));
         await trapping.Task.WaitAsync(s_wait, Ct);
-        var from = new Pid(rogue.ToString(), 1, 7);
+        var from = new Pid(rogue, 1, 7);
 
         // One write, so one read: runs of messages to two processes, with an exit signal among them.
         await socket.SendAsync(
@@ -233,7 +233,7 @@ public sealed class ProcessTests
                 new SendFrame(firstPid, 2L),
                 new SendFrame(secondPid, 3L),
                 new SendFrame(firstPid, 4L),
-                SignalFrame.Exit(from, firstPid, new Atom("boom"), explicitSignal: true),
+                new ExitFrame(from, firstPid, new Atom("boom"), explicitSignal: true),
                 new SendFrame(secondPid, 5L),
                 new SendFrame(firstPid, 6L)),
             SocketFlags.None,

@@ -29,7 +29,7 @@ public sealed class TaskSupervisorTests
 
         var task = await TaskSupervisor.Async(foo, tasks, "Kernel", "Node", [], Ct);
 
-        Assert.Equal(bar.Name.ToString(), task.Pid.Node);
+        Assert.Equal(bar.Name, task.Pid.Node);
         Assert.Equal(bar.Name.ToString(), await task.AwaitAsync(cancellationToken: Ct));
     }
 
@@ -94,7 +94,7 @@ public sealed class TaskSupervisorTests
         var pid = await TaskSupervisor.StartChild(foo, tasks, "Test.Functions", "Add", [1, 2], Ct);
         var local = TaskSupervisor.Async(foo, () => Task.FromResult<object?>("from a closure"));
 
-        Assert.Equal(bar.Name.ToString(), pid.Node);
+        Assert.Equal(bar.Name, pid.Node);
         Assert.Equal("from a closure", await local.AwaitAsync(cancellationToken: Ct));
     }
 

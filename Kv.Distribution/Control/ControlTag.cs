@@ -1,9 +1,10 @@
-namespace Kv.Distribution.Wire;
+namespace Kv.Distribution.Control;
 
 /// <summary>
 /// The first element of every control message (a frame body is a MessagePack array
 /// <c>[tag, fields...]</c>). Append-only: a tag, once shipped, never changes meaning (a test pins
-/// them). PROTOCOL.md lists each message's fields.
+/// them). PROTOCOL.md lists each message's fields; each message is one type in this folder that
+/// writes and reads it (<see cref="IControlFrame{TSelf}"/>).
 /// </summary>
 public enum ControlTag : byte
 {
@@ -37,7 +38,7 @@ public enum ControlTag : byte
     /// <summary><c>[10, from, to, ref]</c>: from stops monitoring to (a pid or a name).</summary>
     Demonitor = 10,
 
-    /// <summary><c>[11, watcher, ref, pid, reason]</c>: a monitored process ended.</summary>
+    /// <summary><c>[11, watcher, pid, ref, reason]</c>: a monitored process ended.</summary>
     Down = 11,
 
     /// <summary><c>[12, requestId, from, groupLeader, module, function, args, link, monitorRef]</c>: spawn a process running an exported function.</summary>

@@ -1,0 +1,422 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Kv.Distribution.Control;
+using Kv.Distribution.Nodes;
+using Kv.Distribution.Rpc;
+using Kv.Distribution.Terms;
+using Kv.Distribution.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Distribution.Connections;
+
+/// <summary>
+/// The links of a node (Orleans' <c>ConnectionManager</c>, Erlang's <c>net_kernel</c>): accepts
+/// links, sets them up on first use, settles simultaneous connects, forms the full mesh, and says
+/// when a link comes up, goes down, or cannot be set up.
+/// </summary>
+/// <remarks>
+/// <para>Nothing here blocks a thread on the network. <see cref="Send"/> puts a frame on the link
+/// when it is up, or queues it on the attempt that sets the link up (starting one when needed); the
+/// attempt's queue becomes the link's, so frames leave in the order they were sent.</para>
+/// <para>An attempt ends within <see cref="NodeOptions.HandshakeTimeout"/> of its start, whatever
+/// fails (the directory or port mapper, the TCP connect, the handshake): its waiters get
+/// <see cref="RpcFailure.NoConnection"/> with the step that failed, its queued frames are dropped
+/// as dead letters, and <see cref="Unreachable"/> lets links and monitors to that node end with
+/// <c>noconnection</c>.</para>
+/// </remarks>
+internal sealed class ConnectionManager(
+    NodeOptions options,
+    HandshakeIdentity identity,
+    TermCodec terms,
+    DistributionMetrics metrics,
+    ILogger logger,
+    CancellationToken stopping)
+{
+    // Guards link set-up and tear-down (cold paths). Sends read _connections without it.
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<NodeName, NodeConnection> _connections = new();
+    private readonly Dictionary<NodeName, ConnectAttempt> _attempts = [];
+    private Func<NodeConnection, IControlHandler> _handlers = static _ => throw new InvalidOperationException("The node has not started.");
+    private Task _acceptLoop = Task.CompletedTask;
+
+    /// <summary>A link came up. Handlers run on the link's thread and must not throw.</summary>
+    public event Action<NodeConnection>? LinkUp;
+
+    /// <summary>A link that was up went down, with the reason.</summary>
+    public event Action<NodeName, string>? LinkDown;
+
+    /// <summary>A link could not be set up, with the reason; frames queued for it were dropped.</summary>
+    public event Action<NodeName, string>? Unreachable;
+
+    /// <summary>The visible nodes with a link up, ordered by name; hidden nodes are left out.</summary>
+    public IReadOnlyList<NodeName> ConnectedNodes =>
+        [.. _connections.Values.Where(c => !c.PeerHidden && !c.IsClosed).Select(c => c.Peer).OrderBy(n => n.ToString(), StringComparer.Ordinal)];
+
+    /// <summary>Starts accepting links on <paramref name="listener"/>; each link's frames go to the handler <paramref name="handlers"/> makes for it.</summary>
+    public void Start(Socket listener, Func<NodeConnection, IControlHandler> handlers)
+    {
+        _handlers = handlers;
+        _acceptLoop = AcceptLoopAsync(listener);
+    }
+
+    /// <summary>Closes every link and waits for the accept loop to end (the listener must be closed first).</summary>
+    public async Task StopAsync()
+    {
+        foreach (var connection in _connections.Values)
+        {
+            connection.Close("this node stopped");
+        }
+
+        await _acceptLoop;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="frame"/> on the link to <paramref name="peer"/>, or queues it while the
+    /// link is set up; when there is neither, starts setting one up if <paramref name="connect"/>,
+    /// else drops the frame. Never blocks.
+    /// </summary>
+    /// <remarks>
+    /// Signals that only matter while a link is up (an unlink, a demonitor, the exit signal of a
+    /// linked process, a down message) go with <paramref name="connect"/> false: had the link gone
+    /// down, both sides would already have seen the link or monitor end with <c>noconnection</c>.
+    /// </remarks>
+    /// <returns><see langword="false"/> when the frame was dropped: the node cannot be reached (or is this one).</returns>
+    /// <exception cref="TermException">A value in the frame cannot cross the wire; nothing was queued.</exception>
+    /// <exception cref="FrameTooLargeException">The frame is over the maximum; nothing was queued.</exception>
+    public bool Send<T>(NodeName peer, in T frame, bool connect = true)
+        where T : struct, IFrameContent
+    {
+        if (_connections.TryGetValue(peer, out var connection) && connection.Send(frame))
+        {
+            return true;
+        }
+
+        if (peer.IsEmpty || peer == identity.Name || stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var (up, attempt) = Route(peer, connect);
+        return up?.Send(frame) ?? attempt?.Outbox.Send(frame) ?? false;
+    }
+
+    /// <summary>The link to <paramref name="peer"/>, set up on first use.</summary>
+    /// <exception cref="RpcException">With <see cref="RpcFailure.NoConnection"/>: the node cannot be reached.</exception>
+    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, CancellationToken cancellationToken)
+    {
+        if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
+        {
+            return ValueTask.FromResult(connection);
+        }
+
+        if (peer == identity.Name)
+        {
+            throw new ArgumentException($"{peer} is this node; there is no link to oneself.", nameof(peer));
+        }
+
+        var (up, attempt) = Route(peer, connect: true);
+        return up is not null
+            ? ValueTask.FromResult(up)
+            : new ValueTask<NodeConnection>(attempt!.Completion.Task.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Closes the link to <paramref name="peer"/>; <see langword="false"/> when there was none.</summary>
+    public bool Disconnect(NodeName peer)
+    {
+        if (!_connections.TryGetValue(peer, out var connection) || connection.IsClosed)
+        {
+            return false;
+        }
+
+        connection.Close("disconnected by this node");
+        return true;
+    }
+
+    /// <summary>Ticks idle links and closes silent ones (<see cref="NodeConnection.CheckTicks"/>).</summary>
+    public void Tick(long now, long tickTimeMs)
+    {
+        foreach (var connection in _connections.Values)
+        {
+            connection.CheckTicks(now, tickTimeMs);
+        }
+    }
+
+    /// <summary>Fails every request whose deadline has passed.</summary>
+    public void ExpireRequests(long now)
+    {
+        foreach (var connection in _connections.Values)
+        {
+            connection.ExpireRequests(now);
+        }
+    }
+
+    /// <summary>A peer told us the nodes it is linked to: link to those we are not (the full mesh).</summary>
+    public void OnPeersAnnounced(NodeConnection from, IReadOnlyList<string> peers)
+    {
+        if (options.Hidden || from.PeerHidden)
+        {
+            return;
+        }
+
+        foreach (var text in peers)
+        {
+            if (NodeName.TryParse(text, out var peer, out _) && peer != identity.Name && !_connections.ContainsKey(peer))
+            {
+                _ = Route(peer, connect: true);
+            }
+        }
+    }
+
+    /// <summary>Called once by a link as it goes down.</summary>
+    public void OnConnectionClosed(NodeConnection connection, string reason)
+    {
+        lock (_gate)
+        {
+            _connections.TryRemove(KeyValuePair.Create(connection.Peer, connection));
+        }
+
+        metrics.LinkDown();
+        DistributionLog.LinkDown(logger, connection.Peer.ToString(), reason);
+        LinkDown?.Invoke(connection.Peer, reason);
+    }
+
+    /// <summary>The link to <paramref name="peer"/> when it is up, else the attempt setting it up (started here when there is none and <paramref name="connect"/>).</summary>
+    private (NodeConnection? Connection, ConnectAttempt? Attempt) Route(NodeName peer, bool connect)
+    {
+        ConnectAttempt attempt;
+        lock (_gate)
+        {
+            if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
+            {
+                return (connection, null);
+            }
+
+            if (_attempts.TryGetValue(peer, out var running) || !connect)
+            {
+                return (null, running);
+            }
+
+            attempt = new ConnectAttempt(peer, new FrameOutbox(terms, options.MaxFrameLength, metrics));
+            _attempts[peer] = attempt;
+        }
+
+        _ = RunConnectAsync(attempt);
+        return (null, attempt);
+    }
+
+    private async Task RunConnectAsync(ConnectAttempt attempt)
+    {
+        var peer = attempt.Peer;
+        var step = "looking it up";
+        Socket? socket = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(options.HandshakeTimeout);
+        try
+        {
+            var endPoint = await options.Directory.ResolveAsync(peer, deadline.Token)
+                ?? throw new ConnectStepException($"no node named '{peer.Name}' is registered on {peer.Host}");
+
+            step = $"connecting to {endPoint}";
+            DistributionLog.Connecting(logger, peer.ToString(), endPoint);
+            socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(endPoint, deadline.Token);
+
+            step = $"the handshake with {endPoint}";
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
+            var result = await handshake.InitiateAsync(peer, deadline.Token);
+            Register(socket, stream, result, outbound: true);
+            return;
+        }
+        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect)
+        {
+            // The peer's own connection to us wins (see Decide): Register adopts this attempt when
+            // that link is up. It must come within the attempt's deadline.
+            socket?.Dispose();
+            try
+            {
+                await attempt.Completion.Task.WaitAsync(deadline.Token);
+                return;
+            }
+            catch (Exception wait) when (wait is OperationCanceledException or RpcException)
+            {
+                Fail(attempt, "a simultaneous connection from it did not complete");
+            }
+        }
+        catch (HandshakeException ex)
+        {
+            socket?.Dispose();
+            metrics.Error("handshake");
+            DistributionLog.HandshakeRefused(logger, peer.ToString(), ex.Step.ToString(), ex.Message);
+            Fail(attempt, $"{step} failed at {ex.Step}: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            socket?.Dispose();
+            metrics.Error("connect");
+            var why = stopping.IsCancellationRequested ? "this node is stopping" : $"no answer within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
+            Fail(attempt, $"{step}: {why}", ex);
+        }
+        catch (Exception ex)
+        {
+            // Whatever else failed (the port mapper's answer, a reset, an unreachable host) ends the
+            // attempt too: no waiter is ever left without an answer.
+            socket?.Dispose();
+            metrics.Error("connect");
+            Fail(attempt, $"{step}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Ends <paramref name="attempt"/> with NoConnection, unless a link adopted it first.</summary>
+    private void Fail(ConnectAttempt attempt, string reason, Exception? inner = null)
+    {
+        lock (_gate)
+        {
+            if (!_attempts.TryGetValue(attempt.Peer, out var current) || current != attempt)
+            {
+                return;
+            }
+
+            _attempts.Remove(attempt.Peer);
+        }
+
+        var dropped = attempt.Outbox.Abandon();
+        attempt.Completion.TrySetException(new RpcException(
+            RpcFailure.NoConnection, attempt.Peer.ToString(), $"Cannot reach {attempt.Peer}: {reason}.", innerException: inner));
+        DistributionLog.Unreachable(logger, attempt.Peer.ToString(), reason, dropped);
+        metrics.DeadLetter("noconnection", dropped);
+        Unreachable?.Invoke(attempt.Peer, reason);
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(stopping);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
+                || (ex is SocketException && stopping.IsCancellationRequested))
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                DistributionLog.AcceptFailed(logger, ex);
+                continue;
+            }
+
+            _ = AcceptAsync(socket);
+        }
+    }
+
+    private async Task AcceptAsync(Socket socket)
+    {
+        socket.NoDelay = true;
+        var remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
+        try
+        {
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
+            var peer = await handshake.AcceptAsync(Decide, stopping);
+            Register(socket, stream, peer, outbound: false);
+        }
+        catch (Exception ex) when (ex is HandshakeException or OperationCanceledException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            if (ex is HandshakeException refused && refused.Failure != HandshakeFailure.SimultaneousConnect)
+            {
+                metrics.Error("handshake");
+                DistributionLog.HandshakeRefused(logger, remote, refused.Step.ToString(), refused.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The acceptor's answer to a node that wants a link:
+    /// 1. a link to that name is already up: <c>alive</c> (a second node under the same name is refused);
+    /// 2. this node is itself connecting to it: the link started by the greater name survives, so
+    ///    answer <c>nok</c> when the caller's name is the smaller (our own attempt goes on), else
+    ///    <c>ok</c> (our attempt then gets <c>nok</c> from the peer and waits for this link);
+    /// 3. otherwise <c>ok</c>.
+    /// </summary>
+    private string Decide(HandshakeResult peer)
+    {
+        if (peer.Peer == identity.Name)
+        {
+            return Handshake.Status.NotAllowed;
+        }
+
+        lock (_gate)
+        {
+            if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed)
+            {
+                return Handshake.Status.Alive;
+            }
+
+            if (_attempts.ContainsKey(peer.Peer) && NodeName.CompareOrdinal(peer.Peer, identity.Name) < 0)
+            {
+                return Handshake.Status.Nok;
+            }
+
+            return Handshake.Status.Ok;
+        }
+    }
+
+    /// <summary>Makes the link of a finished handshake; it adopts the attempt to that peer, with the frames queued on it.</summary>
+    private void Register(Socket socket, NetworkStream stream, HandshakeResult peer, bool outbound)
+    {
+        NodeConnection connection;
+        ConnectAttempt? attempt;
+        lock (_gate)
+        {
+            if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed)
+            {
+                socket.Dispose();
+                return;
+            }
+
+            _attempts.Remove(peer.Peer, out attempt);
+            var outbox = attempt?.Outbox ?? new FrameOutbox(terms, options.MaxFrameLength, metrics);
+            connection = new NodeConnection(socket, stream, peer, outbound, outbox, options, terms, metrics, logger, this);
+            _connections[peer.Peer] = connection;
+        }
+
+        connection.Start(_handlers(connection));
+        metrics.LinkUp();
+        DistributionLog.LinkUp(logger, peer.Peer.ToString(), outbound ? "outbound" : "inbound", peer.Creation);
+        if (stopping.IsCancellationRequested)
+        {
+            connection.Close("this node stopped");
+        }
+
+        attempt?.Completion.TrySetResult(connection);
+        if (connection.IsClosed)
+        {
+            return;
+        }
+
+        LinkUp?.Invoke(connection);
+        AnnouncePeers(connection);
+    }
+
+    /// <summary>Tells a new visible peer which other visible nodes this one is linked to, so that it links to them too.</summary>
+    private void AnnouncePeers(NodeConnection connection)
+    {
+        if (options.Hidden || connection.PeerHidden)
+        {
+            return;
+        }
+
+        var others = ConnectedNodes.Where(n => n != connection.Peer).Select(n => n.ToString()).ToArray();
+        if (others.Length > 0)
+        {
+            connection.Send(new PeersFrame(others));
+        }
+    }
+
+    /// <summary>A step of a connect failed in a way that has no exception of its own.</summary>
+    private sealed class ConnectStepException(string message) : Exception(message);
+}
