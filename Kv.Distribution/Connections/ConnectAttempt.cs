@@ -1,13 +1,16 @@
+using System.Net.Sockets;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Wire;
+using Microsoft.Extensions.Logging;
 
 namespace Kv.Distribution.Connections;
 
 /// <summary>
-/// One attempt to set up the link to <see cref="Peer"/>: the frames sent to it meanwhile wait in
-/// <see cref="Outbox"/>, which becomes the link's own outbox once it is up, so they leave first and
-/// in order. It ends exactly once: with the link (whichever side's connection won), or with
-/// <see cref="Rpc.RpcFailure.NoConnection"/> and a reason that names the step that failed.
+/// One attempt to set up the link to <see cref="Peer"/>: its steps (<see cref="ConnectAsync"/>), and
+/// the frames sent to the peer meanwhile, which wait in <see cref="Outbox"/>. That outbox becomes
+/// the link's own once it is up, so they leave first and in order. The attempt ends exactly once:
+/// with the link (whichever side's connection won), or with <see cref="Rpc.RpcFailure.NoConnection"/>
+/// and a reason that names the step that failed.
 /// </summary>
 internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox)
 {
@@ -18,4 +21,81 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox)
 
     /// <summary>Completes with the link, or fails with <see cref="Rpc.RpcException"/> NoConnection.</summary>
     public TaskCompletionSource<NodeConnection> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Looks the peer up, connects and runs the initiator's handshake, all within
+    /// <see cref="NodeOptions.HandshakeTimeout"/>.
+    /// </summary>
+    /// <exception cref="HandshakeException">Only for a simultaneous connect that the peer's side wins.</exception>
+    /// <exception cref="ConnectException">Any other failure, whatever its cause (the port mapper's answer, a reset, a timeout), naming the step.</exception>
+    public async Task<(Socket Socket, NetworkStream Stream, HandshakeResult Peer)> ConnectAsync(
+        NodeOptions options, HandshakeIdentity identity, ILogger logger, CancellationToken stopping)
+    {
+        var step = "looking it up";
+        Socket? socket = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(options.HandshakeTimeout);
+        try
+        {
+            var endPoint = await options.Directory.ResolveAsync(Peer, deadline.Token)
+                ?? throw new ConnectException($"no node named '{Peer.Name}' is registered on {Peer.Host}");
+
+            step = $"connecting to {endPoint}";
+            DistributionLog.Connecting(logger, Peer.ToString(), endPoint);
+            socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(endPoint, deadline.Token);
+
+            step = $"the handshake with {endPoint}";
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
+            return (socket, stream, await handshake.InitiateAsync(Peer, deadline.Token));
+        }
+        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect)
+        {
+            socket?.Dispose();
+            throw;
+        }
+        catch (HandshakeException ex)
+        {
+            socket?.Dispose();
+            DistributionLog.HandshakeRefused(logger, Peer.ToString(), ex.Step.ToString(), ex.Message);
+            throw new ConnectException($"{step} failed at {ex.Step}: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            socket?.Dispose();
+            var why = stopping.IsCancellationRequested ? "this node is stopping" : $"no answer within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
+            throw new ConnectException($"{step}: {why}", ex);
+        }
+        catch (Exception ex) when (ex is not ConnectException)
+        {
+            // Whatever else failed (the port mapper, a reset, an unreachable host) ends the attempt
+            // too: no waiter is ever left without an answer.
+            socket?.Dispose();
+            throw new ConnectException($"{step}: {ex.Message}", ex);
+        }
+        catch (ConnectException)
+        {
+            socket?.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>A step of setting up a link failed; the message names the step and why.</summary>
+internal sealed class ConnectException : Exception
+{
+    public ConnectException(string message)
+        : base(message)
+    {
+    }
+
+    public ConnectException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public ConnectException()
+    {
+    }
 }

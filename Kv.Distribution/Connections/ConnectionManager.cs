@@ -206,64 +206,28 @@ internal sealed class ConnectionManager(
 
     private async Task RunConnectAsync(ConnectAttempt attempt)
     {
-        var peer = attempt.Peer;
-        var step = "looking it up";
-        Socket? socket = null;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        deadline.CancelAfter(options.HandshakeTimeout);
         try
         {
-            var endPoint = await options.Directory.ResolveAsync(peer, deadline.Token)
-                ?? throw new ConnectStepException($"no node named '{peer.Name}' is registered on {peer.Host}");
-
-            step = $"connecting to {endPoint}";
-            DistributionLog.Connecting(logger, peer.ToString(), endPoint);
-            socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(endPoint, deadline.Token);
-
-            step = $"the handshake with {endPoint}";
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
-            var result = await handshake.InitiateAsync(peer, deadline.Token);
-            Register(socket, stream, result, outbound: true);
-            return;
+            var (socket, stream, peer) = await attempt.ConnectAsync(options, identity, logger, stopping);
+            Register(socket, stream, peer, outbound: true);
         }
         catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect)
         {
             // The peer's own connection to us wins (see Decide): Register adopts this attempt when
-            // that link is up. It must come within the attempt's deadline.
-            socket?.Dispose();
+            // that link is up, which must happen within the attempt's time.
             try
             {
-                await attempt.Completion.Task.WaitAsync(deadline.Token);
-                return;
+                await attempt.Completion.Task.WaitAsync(options.HandshakeTimeout, stopping);
             }
-            catch (Exception wait) when (wait is OperationCanceledException or RpcException)
+            catch (Exception wait) when (wait is TimeoutException or OperationCanceledException or RpcException)
             {
                 Fail(attempt, "a simultaneous connection from it did not complete");
             }
         }
-        catch (HandshakeException ex)
+        catch (ConnectException ex)
         {
-            socket?.Dispose();
-            metrics.Error("handshake");
-            DistributionLog.HandshakeRefused(logger, peer.ToString(), ex.Step.ToString(), ex.Message);
-            Fail(attempt, $"{step} failed at {ex.Step}: {ex.Message}", ex);
-        }
-        catch (OperationCanceledException ex)
-        {
-            socket?.Dispose();
-            metrics.Error("connect");
-            var why = stopping.IsCancellationRequested ? "this node is stopping" : $"no answer within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
-            Fail(attempt, $"{step}: {why}", ex);
-        }
-        catch (Exception ex)
-        {
-            // Whatever else failed (the port mapper's answer, a reset, an unreachable host) ends the
-            // attempt too: no waiter is ever left without an answer.
-            socket?.Dispose();
-            metrics.Error("connect");
-            Fail(attempt, $"{step}: {ex.Message}", ex);
+            metrics.Error(ex.InnerException is HandshakeException ? "handshake" : "connect");
+            Fail(attempt, ex.Message, ex.InnerException);
         }
     }
 
@@ -417,6 +381,4 @@ internal sealed class ConnectionManager(
         }
     }
 
-    /// <summary>A step of a connect failed in a way that has no exception of its own.</summary>
-    private sealed class ConnectStepException(string message) : Exception(message);
 }
