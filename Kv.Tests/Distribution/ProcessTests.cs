@@ -1,8 +1,8 @@
 using System.Net.Sockets;
+using Kv.Distribution.Control;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Distribution.Terms;
-using Kv.Distribution.Control;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Distribution;
