@@ -39,8 +39,11 @@ internal static partial class DistributionLog
     [LoggerMessage(222, LogLevel.Error, "Reply to rpc {Module}.{Function} from {Peer} could not be sent")]
     public static partial void RpcReplyFailed(ILogger logger, string peer, string module, string function, Exception exception);
 
-    [LoggerMessage(216, LogLevel.Warning, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped)")]
-    public static partial void Unreachable(ILogger logger, string peer, string reason, int dropped);
+    [LoggerMessage(216, LogLevel.Warning, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped; {Suppressed} more failed attempts logged at Debug since the last warning)")]
+    public static partial void Unreachable(ILogger logger, string peer, string reason, int dropped, int suppressed);
+
+    [LoggerMessage(218, LogLevel.Debug, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped)")]
+    public static partial void UnreachableAgain(ILogger logger, string peer, string reason, int dropped);
 
     [LoggerMessage(217, LogLevel.Warning, "A frame for {Peer} was dropped: {Reason}")]
     public static partial void UnsendableFrame(ILogger logger, string peer, string reason);

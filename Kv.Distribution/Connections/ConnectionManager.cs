@@ -37,7 +37,11 @@ internal sealed class ConnectionManager(
     private readonly ConcurrentDictionary<NodeName, NodeConnection> _connections = new();
     private readonly Dictionary<NodeName, ConnectAttempt> _attempts = [];
     private Func<NodeConnection, IControlHandler> _handlers = static _ => throw new InvalidOperationException("The node has not started.");
+    private const long UnreachableWarningPeriodMs = 1000;
+
     private Task _acceptLoop = Task.CompletedTask;
+    private long _lastUnreachableWarning = long.MinValue / 2;
+    private int _unreachableSuppressed;
 
     /// <summary>A link came up. Handlers run on the link's thread and must not throw.</summary>
     public event Action<NodeConnection>? LinkUp;
@@ -247,9 +251,28 @@ internal sealed class ConnectionManager(
         var dropped = attempt.Outbox.Abandon();
         attempt.Completion.TrySetException(new RpcException(
             RpcFailure.NoConnection, attempt.Peer.ToString(), $"Cannot reach {attempt.Peer}: {reason}.", innerException: inner));
-        DistributionLog.Unreachable(logger, attempt.Peer.ToString(), reason, dropped);
+        LogUnreachable(attempt.Peer, reason, dropped);
         metrics.DeadLetter("noconnection", dropped);
         Unreachable?.Invoke(attempt.Peer, reason);
+    }
+
+    /// <summary>
+    /// Logs a failed attempt: as a warning at most once a second, so that code sending to a node
+    /// that is down in a loop (each send starts an attempt) cannot flood the log; at Debug otherwise.
+    /// </summary>
+    private void LogUnreachable(NodeName peer, string reason, int dropped)
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _lastUnreachableWarning);
+        if (now - last >= UnreachableWarningPeriodMs && Interlocked.CompareExchange(ref _lastUnreachableWarning, now, last) == last)
+        {
+            DistributionLog.Unreachable(logger, peer.ToString(), reason, dropped, Interlocked.Exchange(ref _unreachableSuppressed, 0));
+        }
+        else
+        {
+            Interlocked.Increment(ref _unreachableSuppressed);
+            DistributionLog.UnreachableAgain(logger, peer.ToString(), reason, dropped);
+        }
     }
 
     private async Task AcceptLoopAsync(Socket listener)
