@@ -19,17 +19,18 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
-    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null)
+    /// <summary>Starts a node named <paramref name="name"/>; <paramref name="directory"/> replaces the shared <see cref="Directory"/> for it.</summary>
+    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null)
     {
         var options = new NodeOptions
         {
             Name = NameOf(name),
             Cookie = cookie,
-            Directory = Directory,
+            Directory = directory ?? Directory,
             ListenAddress = IPAddress.Loopback,
             Hidden = hidden,
             TickTime = tickTime ?? TimeSpan.FromSeconds(15),
-            HandshakeTimeout = TimeSpan.FromSeconds(1),
+            HandshakeTimeout = handshakeTimeout ?? TimeSpan.FromSeconds(1),
             CallTimeout = TimeSpan.FromSeconds(5),
             MaxFrameLength = maxFrameLength,
             Console = console ?? TextWriter.Null,
