@@ -26,7 +26,7 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox)
     /// Looks the peer up, connects and runs the initiator's handshake, all within
     /// <see cref="NodeOptions.HandshakeTimeout"/>.
     /// </summary>
-    /// <exception cref="HandshakeException">Only for a simultaneous connect that the peer's side wins.</exception>
+    /// <exception cref="HandshakeException">Only when the peer answers about a link in the other direction: <c>nok</c> (a simultaneous connect its side wins) or <c>alive</c>.</exception>
     /// <exception cref="ConnectException">Any other failure, whatever its cause (the port mapper's answer, a reset, a timeout), naming the step.</exception>
     public async Task<(Socket Socket, NetworkStream Stream, HandshakeResult Peer)> ConnectAsync(
         NodeOptions options, HandshakeIdentity identity, ILogger logger, CancellationToken stopping)
@@ -50,8 +50,9 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox)
             var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
             return (socket, stream, await handshake.InitiateAsync(Peer, deadline.Token));
         }
-        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect)
+        catch (HandshakeException ex) when (ex.Failure is HandshakeFailure.SimultaneousConnect or HandshakeFailure.AlreadyConnected)
         {
+            // Answers about a link in the other direction: the manager decides whether to wait for it.
             socket?.Dispose();
             throw;
         }

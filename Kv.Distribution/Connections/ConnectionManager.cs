@@ -36,6 +36,7 @@ internal sealed class ConnectionManager(
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<NodeName, NodeConnection> _connections = new();
     private readonly Dictionary<NodeName, ConnectAttempt> _attempts = [];
+    private readonly HashSet<NodeName> _accepting = [];
     private Func<NodeConnection, IControlHandler> _handlers = static _ => throw new InvalidOperationException("The node has not started.");
     private const long UnreachableWarningPeriodMs = 1000;
 
@@ -215,18 +216,25 @@ internal sealed class ConnectionManager(
             var (socket, stream, peer) = await attempt.ConnectAsync(options, identity, logger, stopping);
             Register(socket, stream, peer, outbound: true);
         }
-        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect)
+        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect || IsBeingAccepted(attempt.Peer))
         {
-            // The peer's own connection to us wins (see Decide): Register adopts this attempt when
-            // that link is up, which must happen within the attempt's time.
+            // The peer's own connection to us wins (nok, see Decide), or it is already up on its side
+            // (alive) while this side finishes accepting it: Register adopts this attempt when that
+            // link is up, which must happen within the attempt's time.
             try
             {
                 await attempt.Completion.Task.WaitAsync(options.HandshakeTimeout, stopping);
             }
             catch (Exception wait) when (wait is TimeoutException or OperationCanceledException or RpcException)
             {
-                Fail(attempt, "a simultaneous connection from it did not complete");
+                Fail(attempt, $"a connection from it did not complete (it answered {ex.Failure})");
             }
+        }
+        catch (HandshakeException ex)
+        {
+            metrics.Error("handshake");
+            DistributionLog.HandshakeRefused(logger, attempt.Peer.ToString(), ex.Step.ToString(), ex.Message);
+            Fail(attempt, $"refused at {ex.Step}: {ex.Message}", ex);
         }
         catch (ConnectException ex)
         {
@@ -303,16 +311,25 @@ internal sealed class ConnectionManager(
     {
         socket.NoDelay = true;
         var remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
+        NodeName? accepted = null;
         try
         {
             var stream = new NetworkStream(socket, ownsSocket: false);
             var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
-            var peer = await handshake.AcceptAsync(Decide, stopping);
+            var peer = await handshake.AcceptAsync(result => Decide(result, ref accepted), stopping);
             Register(socket, stream, peer, outbound: false);
         }
         catch (Exception ex) when (ex is HandshakeException or OperationCanceledException or ObjectDisposedException)
         {
             socket.Dispose();
+            if (accepted is { } peer)
+            {
+                lock (_gate)
+                {
+                    _accepting.Remove(peer);
+                }
+            }
+
             if (ex is HandshakeException refused && refused.Failure != HandshakeFailure.SimultaneousConnect)
             {
                 metrics.Error("handshake");
@@ -327,9 +344,9 @@ internal sealed class ConnectionManager(
     /// 2. this node is itself connecting to it: the link started by the greater name survives, so
     ///    answer <c>nok</c> when the caller's name is the smaller (our own attempt goes on), else
     ///    <c>ok</c> (our attempt then gets <c>nok</c> from the peer and waits for this link);
-    /// 3. otherwise <c>ok</c>.
+    /// 3. otherwise <c>ok</c>, and the peer is being accepted (<paramref name="accepted"/>) until its link is registered.
     /// </summary>
-    private string Decide(HandshakeResult peer)
+    private string Decide(HandshakeResult peer, ref NodeName? accepted)
     {
         if (peer.Peer == identity.Name)
         {
@@ -348,7 +365,18 @@ internal sealed class ConnectionManager(
                 return Handshake.Status.Nok;
             }
 
+            _accepting.Add(peer.Peer);
+            accepted = peer.Peer;
             return Handshake.Status.Ok;
+        }
+    }
+
+    /// <summary>Whether this node has said <c>ok</c> to a link from <paramref name="peer"/> that is not registered yet.</summary>
+    private bool IsBeingAccepted(NodeName peer)
+    {
+        lock (_gate)
+        {
+            return _accepting.Contains(peer) || (_connections.TryGetValue(peer, out var up) && !up.IsClosed);
         }
     }
 
@@ -359,6 +387,11 @@ internal sealed class ConnectionManager(
         ConnectAttempt? attempt;
         lock (_gate)
         {
+            if (!outbound)
+            {
+                _accepting.Remove(peer.Peer);
+            }
+
             if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed)
             {
                 socket.Dispose();

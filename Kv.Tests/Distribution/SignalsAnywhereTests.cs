@@ -63,13 +63,13 @@ public sealed class SignalsAnywhereTests
         await using var nodes = new TestNodes();
         var foo = await nodes.StartAsync("foo");
         var bar = await nodes.StartAsync("bar");
-        var victimEnded = new TaskCompletionSource<object?>();
         var victim = bar.Spawn(async context =>
         {
             context.TrapExits = true;
             await context.ReceiveAsync(m => m is "never", s_wait);
         });
-        _ = Task.Run(async () => victimEnded.SetResult(await bar.WhenExitedAsync(victim, s_wait, Ct)), Ct);
+        var victimEnded = bar.WhenExitedAsync(victim, s_wait, Ct); // monitors it before it can end
+
         Assert.Empty(foo.ConnectedNodes);
 
         foo.Spawn(context =>
@@ -78,7 +78,7 @@ public sealed class SignalsAnywhereTests
             return Task.CompletedTask;
         });
 
-        Assert.Equal(Exits.Killed, await victimEnded.Task.WaitAsync(s_wait, Ct));
+        Assert.Equal(Exits.Killed, await victimEnded.WaitAsync(s_wait, Ct));
     }
 
     [Fact]
