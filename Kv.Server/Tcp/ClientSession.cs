@@ -12,9 +12,10 @@ namespace Kv.Server.Tcp;
 /// flushes once per received batch, so pipelined requests cost one write.
 /// </summary>
 /// <remarks>
-/// Lines are parsed in place on the receive buffer. A trailing partial line left when the client
-/// disconnects is dropped without effect. A line over the limit is answered <c>ERROR</c> and ends
-/// the connection. Nothing a client sends can end the server.
+/// Lines are parsed in place on the receive buffer. A command on another node's bucket is awaited
+/// before the lines after it are answered, so replies keep the order of requests. A trailing partial
+/// line left when the client disconnects is dropped without effect. A line over the limit is
+/// answered <c>ERROR</c> and ends the connection. Nothing a client sends can end the server.
 /// </remarks>
 internal sealed class ClientSession(
     Socket socket,
@@ -48,11 +49,10 @@ internal sealed class ClientSession(
                 var result = await input.ReadAsync(stopping);
                 var buffer = result.Buffer;
                 LineStatus status;
-                RemoteCommand? remote;
-                while ((status = AnswerLines(ref buffer, output, out remote)) == LineStatus.Line && remote is not null)
+                while ((status = AnswerLines(ref buffer, output, stopping, out var pending)) == LineStatus.Line)
                 {
-                    // A bucket of another node: await it, in order, then go on with the lines after it.
-                    await runner.RunRemoteAsync(remote, output, stopping);
+                    // A bucket of another node: its reply comes before those of the lines after it.
+                    await pending;
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -110,18 +110,19 @@ internal sealed class ClientSession(
 
     /// <summary>
     /// Answers the whole lines in <paramref name="buffer"/> and leaves the rest in it; stops early,
-    /// with <paramref name="remote"/> set, at a command that must be awaited.
+    /// returning <see cref="LineStatus.Line"/> with <paramref name="pending"/>, at a command whose
+    /// reply must be awaited.
     /// </summary>
-    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output, out RemoteCommand? remote)
+    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output, CancellationToken stopping, out ValueTask pending)
     {
-        remote = null;
+        pending = ValueTask.CompletedTask;
         var answered = 0;
         LineStatus status;
         while ((status = LineReader.TryReadLine(ref buffer, maxLineLength, out var line)) == LineStatus.Line)
         {
             answered++;
-            remote = Answer(line, output);
-            if (remote is not null)
+            pending = Answer(line, output, stopping);
+            if (!pending.IsCompletedSuccessfully)
             {
                 break;
             }
@@ -131,11 +132,11 @@ internal sealed class ClientSession(
         return status;
     }
 
-    private RemoteCommand? Answer(in ReadOnlySequence<byte> line, PipeWriter output)
+    private ValueTask Answer(in ReadOnlySequence<byte> line, PipeWriter output, CancellationToken stopping)
     {
         if (line.IsSingleSegment)
         {
-            return Answer(line.FirstSpan, output);
+            return Answer(line.FirstSpan, output, stopping);
         }
 
         var length = (int)line.Length;
@@ -144,7 +145,7 @@ internal sealed class ClientSession(
         try
         {
             line.CopyTo(copy);
-            return Answer(copy[..length], output);
+            return Answer(copy[..length], output, stopping);
         }
         finally
         {
@@ -155,25 +156,15 @@ internal sealed class ClientSession(
         }
     }
 
-    private RemoteCommand? Answer(ReadOnlySpan<byte> line, PipeWriter output)
+    private ValueTask Answer(ReadOnlySpan<byte> line, PipeWriter output, CancellationToken stopping)
     {
         if (!CommandParser.TryParse(line, out var command))
         {
             metrics.Rejected();
             output.Write(Replies.UnknownCommand);
-            return null;
+            return ValueTask.CompletedTask;
         }
 
-        try
-        {
-            return runner.TryRun(command, output) ? null : CommandRunner.Materialize(command);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            metrics.Rejected();
-            ServerLog.CommandFailed(logger, _remote, ex);
-            output.Write(Replies.Error);
-            return null;
-        }
+        return runner.RunAsync(command, output, stopping);
     }
 }
