@@ -1,24 +1,26 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Tcp;
 
 /// <summary>
-/// One client connection: a single async loop that reads request lines, answers them in order and
-/// flushes once per received batch, so pipelined requests cost one write.
+/// One client connection over a duplex pipe (a socket's, or an in-memory one in tests): a single
+/// async loop that reads request lines, answers them in order and flushes once per received batch,
+/// so pipelined requests cost one write.
 /// </summary>
 /// <remarks>
 /// Lines are parsed in place on the receive buffer. A command on another node's bucket is awaited
 /// before the lines after it are answered, so replies keep the order of requests. A trailing partial
 /// line left when the client disconnects is dropped without effect. A line over the limit is
-/// answered <c>ERROR</c> and ends the connection. Nothing a client sends can end the server.
+/// answered <c>ERROR</c> and ends the connection. Nothing a client sends can end the server. The
+/// session completes both pipes when it ends; the transport is the caller's to dispose after that.
 /// </remarks>
 internal sealed class ClientSession(
-    Socket socket,
+    IDuplexPipe transport,
+    EndPoint? remote,
     CommandRunner runner,
     int maxLineLength,
     ServerMetrics metrics,
@@ -26,21 +28,13 @@ internal sealed class ClientSession(
 {
     private const int StackLineBytes = 512;
 
-    // Both pipes leave the stream open: the session disposes it once both are complete, so that the
-    // writer's last flush never meets a stream the reader has already closed.
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 2048, leaveOpen: true);
-    private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
-
-    private readonly EndPoint? _remote = socket.RemoteEndPoint;
-
     /// <summary>Serves the client until it disconnects, misbehaves beyond repair or the server stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
         metrics.Connected();
-        ServerLog.ClientConnected(logger, _remote);
-        var stream = new NetworkStream(socket, ownsSocket: true);
-        var input = PipeReader.Create(stream, s_readerOptions);
-        var output = PipeWriter.Create(stream, s_writerOptions);
+        ServerLog.ClientConnected(logger, remote);
+        var input = transport.Input;
+        var output = transport.Output;
         var reason = "closed by the client";
         try
         {
@@ -59,9 +53,10 @@ internal sealed class ClientSession(
 
                 if (status == LineStatus.TooLong)
                 {
+                    metrics.Rejected();
                     output.Write(Replies.Error);
                     await output.FlushAsync(stopping);
-                    ServerLog.LineTooLong(logger, _remote, maxLineLength);
+                    ServerLog.LineTooLong(logger, remote, maxLineLength);
                     reason = "line too long";
                     return;
                 }
@@ -88,7 +83,7 @@ internal sealed class ClientSession(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             reason = "failed";
-            ServerLog.SessionFailed(logger, _remote, ex);
+            ServerLog.SessionFailed(logger, remote, ex);
         }
         finally
         {
@@ -102,9 +97,8 @@ internal sealed class ClientSession(
                 // The client is gone; the replies it did not read go with it.
             }
 
-            await stream.DisposeAsync();
             metrics.Disconnected();
-            ServerLog.ClientDisconnected(logger, _remote, reason);
+            ServerLog.ClientDisconnected(logger, remote, reason);
         }
     }
 

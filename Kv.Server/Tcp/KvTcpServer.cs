@@ -111,15 +111,18 @@ internal sealed class KvTcpServer(
             }
 
             client.NoDelay = true;
-            var session = new ClientSession(client, _runner, maxLineLength, metrics, logger);
-            _sessions.Add(RunSessionAsync(session));
+            _sessions.Add(RunSessionAsync(client, maxLineLength));
         }
     }
 
-    private async Task RunSessionAsync(ClientSession session)
+    private async Task RunSessionAsync(Socket client, int maxLineLength)
     {
         // Yield first so that the accept loop goes on while this client is served.
         await Task.Yield();
+
+        // The session completes the pipes; only then is the socket closed (SocketDuplexPipe).
+        await using var transport = new SocketDuplexPipe(client);
+        var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, maxLineLength, metrics, logger);
         await session.RunAsync(_stopping.Token);
     }
 }
