@@ -41,7 +41,7 @@ public class CommandParserBenchmarks
     }
 
     private static int Parse(ReadOnlySpan<byte> line) =>
-        CommandParser.TryParse(line, out var command) ? (int)command.Kind + command.Key.Length + command.Value.Length : -1;
+        CommandParser.TryParse(line, out var command) ? (int)command.Operation + command.Key.Length + command.Value.Length : -1;
 
     private static byte[] BuildPipelined()
     {

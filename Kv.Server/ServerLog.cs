@@ -1,4 +1,5 @@
 using System.Net;
+using Kv.Core.Buckets;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server;
@@ -21,8 +22,11 @@ internal static partial class ServerLog
     [LoggerMessage(5, LogLevel.Warning, "Client {Remote} sent a line over {MaxLineLength} bytes; replied ERROR and closed the connection")]
     public static partial void LineTooLong(ILogger logger, EndPoint? remote, int maxLineLength);
 
-    [LoggerMessage(6, LogLevel.Error, "Command from {Remote} failed; replied ERROR")]
-    public static partial void CommandFailed(ILogger logger, EndPoint? remote, Exception exception);
+    [LoggerMessage(6, LogLevel.Error, "{Operation} command failed; replied ERROR")]
+    public static partial void CommandFailed(ILogger logger, BucketOperation operation, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Debug, "{Operation} command answered ERROR: {Reason}")]
+    public static partial void CommandUnavailable(ILogger logger, BucketOperation operation, string reason);
 
     [LoggerMessage(8, LogLevel.Error, "Connection of {Remote} failed and was closed")]
     public static partial void SessionFailed(ILogger logger, EndPoint? remote, Exception exception);

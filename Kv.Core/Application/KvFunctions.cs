@@ -6,20 +6,13 @@ using Kv.Distribution.Rpc;
 namespace Kv.Core.Application;
 
 /// <summary>
-/// What a kv node exports to the others: the registry (<c>KV.Registry.Create/Lookup</c>), bucket
-/// operations (<c>KV.Bucket.Get/Put/Delete</c>) and the router (<c>KV.Router.Route</c>).
+/// What a kv node exports to the others, under the names of <see cref="KvExports"/>: the registry
+/// (<c>KV.Registry.Create/Lookup</c>), bucket operations on string values
+/// (<c>KV.Bucket.Get/Put/Delete</c>) and the router (<c>KV.Router.Route</c> for any function,
+/// <c>KV.Router.Execute</c> for one bucket operation on UTF-8 values).
 /// </summary>
 public static class KvFunctions
 {
-    /// <summary>The registry's module name.</summary>
-    public const string RegistryModule = "KV.Registry";
-
-    /// <summary>The bucket operations' module name.</summary>
-    public const string BucketModule = "KV.Bucket";
-
-    /// <summary>The router's module name.</summary>
-    public const string RouterModule = "KV.Router";
-
     /// <summary>Exports the kv functions of <paramref name="registry"/> and <paramref name="router"/> on <paramref name="node"/>.</summary>
     public static void Register(Node node, BucketRegistry registry, Router router)
     {
@@ -29,46 +22,52 @@ public static class KvFunctions
         node.Functions.RegisterModule(new RouterFunctions(router));
     }
 
-    [ExportModule(RegistryModule)]
+    [ExportModule(KvExports.RegistryModule)]
     private sealed class RegistryFunctions(BucketRegistry registry)
     {
-        [Export(Inline = true)]
+        [Export(KvExports.Create, Inline = true)]
         public string Create(string name)
         {
             registry.Create(name);
             return "ok";
         }
 
-        [Export(Inline = true)]
+        [Export(KvExports.Lookup, Inline = true)]
         public bool Lookup(string name) => registry.TryLookup(name, out _);
     }
 
-    [ExportModule(BucketModule)]
+    [ExportModule(KvExports.BucketModule)]
     private sealed class BucketFunctions(BucketRegistry registry)
     {
-        [Export(Inline = true)]
+        [Export(KvExports.Get, Inline = true)]
         public string? Get(string name, string key) => Find(name).Get(key);
 
-        [Export(Inline = true)]
+        [Export(KvExports.Put, Inline = true)]
         public string Put(string name, string key, string value)
         {
             Find(name).Put(key, value);
             return "ok";
         }
 
-        [Export(Inline = true)]
+        [Export(KvExports.Delete, Inline = true)]
         public string? Delete(string name, string key) => Find(name).Delete(key);
 
         private Bucket Find(string name) =>
             registry.TryLookup(name, out var bucket) ? bucket : throw new BucketStoppedException(name);
     }
 
-    [ExportModule(RouterModule)]
+    [ExportModule(KvExports.RouterModule)]
     private sealed class RouterFunctions(Router router)
     {
         // Inline: a route to this node's own buckets completes at once; one passed on awaits its rpc off the loop.
-        [Export(Inline = true)]
+        [Export(KvExports.Route, Inline = true)]
         public Task<object?> Route(string bucket, string module, string function, object?[] args, long hops) =>
             router.RouteAsync(bucket, module, function, args, hops, CancellationToken.None);
+
+        // Inline, as Route: an operation on this node's bucket is a dictionary access, done before the
+        // reply is sent; one passed on awaits its rpc. The terms are BucketTerms'.
+        [Export(KvExports.Execute, Inline = true)]
+        public async ValueTask<object?> Execute(long operation, string bucket, string key, byte[]? value, long hops) =>
+            BucketTerms.Reply(await router.ExecuteAsync(new BucketRequest(BucketTerms.Operation(operation), bucket, key, value), hops, CancellationToken.None));
     }
 }

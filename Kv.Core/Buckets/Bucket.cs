@@ -12,8 +12,8 @@ namespace Kv.Core.Buckets;
 /// bucket at once. Values are kept as their UTF-8 bytes, as they travel on the text protocol: about
 /// half the memory of a .NET string for ASCII text, and a GET writes them out without encoding.
 /// The span and UTF-8 overloads (<see cref="TryGetUtf8"/>, <see cref="PutUtf8"/>,
-/// <see cref="Remove"/>) look keys up without allocating a string, which is what the text server
-/// uses on its hot path; the string overloads decode and encode values. A bucket lives until
+/// <see cref="TryRemoveUtf8"/>, <see cref="Remove"/>) look keys up without allocating a string,
+/// which is what the text server uses on its hot path; the string overloads decode and encode values. A bucket lives until
 /// <see cref="Stop"/> or <see cref="Fail"/>; after that every operation throws
 /// <see cref="BucketStoppedException"/> and <see cref="Completion"/> tells why it ended.
 /// </remarks>
@@ -124,6 +124,17 @@ public sealed class Bucket : IBucket
     {
         ThrowIfStopped();
         return _bySpan.TryRemove(key, out _, out _);
+    }
+
+    /// <summary>
+    /// Removes a key given as characters and gives the UTF-8 bytes of the value it had, without
+    /// allocating; throws <see cref="BucketStoppedException"/> once stopped.
+    /// </summary>
+    /// <returns><see langword="true"/> when the key was present.</returns>
+    public bool TryRemoveUtf8(ReadOnlySpan<char> key, [MaybeNullWhen(false)] out byte[] value)
+    {
+        ThrowIfStopped();
+        return _bySpan.TryRemove(key, out _, out value);
     }
 
     /// <summary>Stops the bucket normally; its data is dropped. Stopping twice does nothing.</summary>

@@ -12,7 +12,7 @@ namespace Kv.Core.Buckets;
 /// <see cref="Bucket.Stop"/> or <see cref="Bucket.Fail"/> returns, so a lookup made after that
 /// never sees it.
 /// </remarks>
-public sealed class BucketRegistry
+public sealed partial class BucketRegistry
 {
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _bySpan;

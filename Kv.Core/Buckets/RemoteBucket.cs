@@ -1,14 +1,20 @@
-using Kv.Core.Application;
+using System.Text;
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
-using Kv.Distribution.Rpc;
 
 namespace Kv.Core.Buckets;
 
 /// <summary>
-/// A bucket on another node, used exactly like a local one: each operation runs on the owner
-/// (<c>KV.Bucket.Get</c>, <c>Put</c>, <c>Delete</c>) in one round trip.
+/// A bucket on another node, used exactly like a local one: each operation is one rpc to the owner
+/// (<c>KV.Router.Execute</c>), with the value as UTF-8 bytes on the wire; strings are made at this
+/// edge only.
 /// </summary>
+/// <remarks>
+/// A bucket that no longer exists on the owner throws <see cref="BucketStoppedException"/>, as a
+/// stopped local bucket does; an owner that cannot be reached, does not answer in time or fails
+/// throws <see cref="BucketUnavailableException"/>.
+/// </remarks>
 public sealed class RemoteBucket(Node node, NodeName owner, string name) : IBucket
 {
     /// <inheritdoc />
@@ -18,29 +24,35 @@ public sealed class RemoteBucket(Node node, NodeName owner, string name) : IBuck
     public NodeName Owner { get; } = owner;
 
     /// <inheritdoc />
-    public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        (string?)await CallAsync("Get", [Name, key], cancellationToken);
+    public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Decode(await ExecuteAsync(BucketRequest.Get(Name, key), cancellationToken));
+    }
 
     /// <inheritdoc />
-    public async ValueTask PutAsync(string key, string value, CancellationToken cancellationToken = default) =>
-        await CallAsync("Put", [Name, key, value], cancellationToken);
+    public async ValueTask PutAsync(string key, string value, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        await ExecuteAsync(BucketRequest.Put(Name, key, Encoding.UTF8.GetBytes(value)), cancellationToken);
+    }
 
     /// <inheritdoc />
-    public async ValueTask<string?> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        (string?)await CallAsync("Delete", [Name, key], cancellationToken);
+    public async ValueTask<string?> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Decode(await ExecuteAsync(BucketRequest.Delete(Name, key), cancellationToken));
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"Bucket({Name}@{Owner})";
 
-    private async Task<object?> CallAsync(string function, object?[] args, CancellationToken cancellationToken)
+    private async ValueTask<BucketReply> ExecuteAsync(BucketRequest request, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await node.CallAsync(Owner, KvFunctions.BucketModule, function, args, cancellationToken: cancellationToken);
-        }
-        catch (RpcException ex) when (ex.RemoteType == typeof(BucketStoppedException).FullName)
-        {
-            throw new BucketStoppedException(Name);
-        }
+        var reply = await OwnerCall.ExecuteAsync(node, Owner, request, hops: 1, timeout: null, cancellationToken);
+        return reply.Status == BucketStatus.NotFound ? throw new BucketStoppedException(Name) : reply;
     }
+
+    private static string? Decode(BucketReply reply) => reply.Value is { } value ? Encoding.UTF8.GetString(value) : null;
 }

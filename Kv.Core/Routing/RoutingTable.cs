@@ -62,10 +62,12 @@ public sealed class RoutingTable
         ArgumentException.ThrowIfNullOrEmpty(bucket);
         Span<byte> first = stackalloc byte[4];
         System.Text.Encoding.UTF8.GetBytes(bucket.AsSpan(0, char.IsHighSurrogate(bucket[0]) && bucket.Length > 1 ? 2 : 1), first);
-        return TryFind(first[0], out var node)
-            ? node
-            : throw new RoutingException($"could not find entry for \"{bucket}\" in table {this}");
+        return TryFind(first[0], out var node) ? node : throw NoEntry(bucket, this);
     }
+
+    /// <summary>The failure of a bucket that no entry of <paramref name="table"/> holds.</summary>
+    internal static RoutingException NoEntry(string bucket, RoutingTable table) =>
+        new($"could not find entry for \"{bucket}\" in table {table}");
 
     /// <inheritdoc />
     public override string ToString() => "[" + string.Join(", ", _entries.Select(e => e.ToString())) + "]";

@@ -1,31 +1,18 @@
+using Kv.Core.Buckets;
+
 namespace Kv.Server.Protocol;
 
-/// <summary>The verbs of the text protocol.</summary>
-internal enum CommandKind : byte
-{
-    /// <summary><c>CREATE bucket</c></summary>
-    Create,
-
-    /// <summary><c>GET bucket key</c></summary>
-    Get,
-
-    /// <summary><c>PUT bucket key value</c></summary>
-    Put,
-
-    /// <summary><c>DELETE bucket key</c></summary>
-    Delete,
-}
-
 /// <summary>
-/// A parsed request: the verb and its words, as slices of the request line's UTF-8 bytes.
-/// Words a verb does not take are empty.
+/// A parsed request: the bucket operation its verb names (<c>CREATE</c>, <c>GET</c>, <c>PUT</c>,
+/// <c>DELETE</c>) and its words, as slices of the request line's UTF-8 bytes. Words a verb does not
+/// take are empty.
 /// </summary>
-internal readonly ref struct Command(CommandKind kind, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+internal readonly ref struct Command(BucketOperation operation, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
 {
     /// <summary>The verb.</summary>
-    public CommandKind Kind { get; } = kind;
+    public BucketOperation Operation { get; } = operation;
 
-    /// <summary>The bucket's name.</summary>
+    /// <summary>The bucket's name; never empty.</summary>
     public ReadOnlySpan<byte> Bucket { get; } = bucket;
 
     /// <summary>The key, for GET, PUT and DELETE.</summary>

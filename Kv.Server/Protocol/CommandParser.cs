@@ -1,4 +1,5 @@
 using System.Text.Unicode;
+using Kv.Core.Buckets;
 
 namespace Kv.Server.Protocol;
 
@@ -35,19 +36,19 @@ internal static class CommandParser
         var verb = line[words[0]];
         if (verb.SequenceEqual("GET"u8) && count == 3)
         {
-            command = new Command(CommandKind.Get, line[words[1]], line[words[2]], default);
+            command = new Command(BucketOperation.Get, line[words[1]], line[words[2]], default);
         }
         else if (verb.SequenceEqual("PUT"u8) && count == 4)
         {
-            command = new Command(CommandKind.Put, line[words[1]], line[words[2]], line[words[3]]);
+            command = new Command(BucketOperation.Put, line[words[1]], line[words[2]], line[words[3]]);
         }
         else if (verb.SequenceEqual("CREATE"u8) && count == 2)
         {
-            command = new Command(CommandKind.Create, line[words[1]], default, default);
+            command = new Command(BucketOperation.Create, line[words[1]], default, default);
         }
         else if (verb.SequenceEqual("DELETE"u8) && count == 3)
         {
-            command = new Command(CommandKind.Delete, line[words[1]], line[words[2]], default);
+            command = new Command(BucketOperation.Delete, line[words[1]], line[words[2]], default);
         }
         else
         {

@@ -1,161 +1,108 @@
 using System.Buffers;
-using System.Text;
-using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
-using Kv.Distribution.Processes;
-using Kv.Distribution.Rpc;
+using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Protocol;
 
 /// <summary>
-/// Carries out parsed commands against the bucket registry and writes each reply, byte for byte as
-/// the protocol table says, into the connection's output.
+/// Carries out parsed commands through the <see cref="Router"/> and writes each one's reply, byte
+/// for byte as the protocol table says, into the connection's output. Every command takes the same
+/// path, and every reply is written here.
 /// </summary>
 /// <remarks>
-/// A command on a bucket of this node runs at once (<see cref="TryRun"/>): bucket names and keys are
-/// decoded into a stack buffer and looked up by span, values stay UTF-8 bytes, so GET and DELETE
-/// allocate nothing and a PUT only the copy of the value it stores (and the key when it is new). A command on another node's bucket goes through the
-/// <see cref="Router"/> (<see cref="RunRemoteAsync"/>), as the guide's server does: the bucket is
-/// created or looked up on its owner, then used there. A routing failure (no entry, node down,
-/// timeout) is answered <c>ERROR</c>.
+/// <para>A command on a bucket of this node completes before <see cref="RunAsync"/> returns: the
+/// router looks the bucket and key up by their UTF-8 words, a value stays the bytes the bucket
+/// keeps, and nothing is allocated but the copy a PUT stores (the benchmarks'
+/// <c>AllocationBudgets.md</c>). A command on another node's bucket is one rpc to its owner; the
+/// returned task completes once the reply is written.</para>
+/// <para>Failures are answered, never thrown: a bucket that is gone (<see cref="BucketStoppedException"/>)
+/// is <c>NOT FOUND</c>; a bucket that cannot be routed (<see cref="RoutingException"/>) or whose
+/// owner is unavailable (<see cref="BucketUnavailableException"/>) is <c>ERROR</c>, as is any other
+/// failure, which is logged. Only the cancellation of <c>cancellationToken</c> comes out.</para>
 /// </remarks>
-internal sealed class CommandRunner(BucketRegistry registry, Router router)
+internal sealed class CommandRunner(Router router, ILogger logger)
 {
-    private const int StackChars = 512;
-
-    /// <summary>Runs <paramref name="command"/> when its bucket lives here and writes its reply.</summary>
-    /// <returns><see langword="false"/> when the bucket lives elsewhere: run it with <see cref="RunRemoteAsync"/>.</returns>
-    public bool TryRun(in Command command, IBufferWriter<byte> output)
+    /// <summary>Runs <paramref name="command"/> and writes its reply to <paramref name="output"/>.</summary>
+    /// <returns>A completed task when the bucket is this node's; else one that completes when the reply is written.</returns>
+    public ValueTask RunAsync(in Command command, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
-        if (!router.IsLocal(command.Bucket[0]))
-        {
-            return false;
-        }
-
-        Run(command, output);
-        return true;
-    }
-
-    /// <summary>
-    /// Runs a command on another node's bucket and writes its reply: one routed call to the owner
-    /// (<c>KV.Registry.Create</c>, or <c>KV.Bucket.Get/Put/Delete</c>, which fail there as a stopped
-    /// bucket when the bucket does not exist).
-    /// </summary>
-    public async Task RunRemoteAsync(RemoteCommand command, IBufferWriter<byte> output, CancellationToken cancellationToken)
-    {
+        var operation = command.Operation;
+        ValueTask<BucketReply> pending;
         try
         {
-            var (module, function, args) = command.Kind switch
-            {
-                CommandKind.Create => (KvFunctions.RegistryModule, "Create", new object?[] { command.Bucket }),
-                CommandKind.Get => (KvFunctions.BucketModule, "Get", new object?[] { command.Bucket, command.Key }),
-                CommandKind.Put => (KvFunctions.BucketModule, "Put", new object?[] { command.Bucket, command.Key, command.Value }),
-                _ => (KvFunctions.BucketModule, "Delete", new object?[] { command.Bucket, command.Key }),
-            };
-            var value = await router.RouteAsync(command.Bucket, module, function, args, cancellationToken);
-            if (command.Kind == CommandKind.Get)
-            {
-                WriteValue(value as string, output);
-            }
-            else
-            {
-                output.Write(Replies.Ok);
-            }
+            pending = router.ExecuteAsync(operation, command.Bucket, command.Key, command.Value, cancellationToken);
         }
-        catch (Exception ex) when (ex is BucketStoppedException || (ex is RpcException rpc && rpc.RemoteType == typeof(BucketStoppedException).FullName))
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            output.Write(Replies.NotFound);
+            WriteFailure(operation, ex, output);
+            return ValueTask.CompletedTask;
         }
-        catch (Exception ex) when (ex is RoutingException or RpcException or ExitException)
+
+        if (pending.IsCompletedSuccessfully)
         {
-            output.Write(Replies.Error);
+            // A bucket of this node: the reply is there already, reading it does not block.
+            WriteReply(operation, pending.Result, output);
+            return ValueTask.CompletedTask;
         }
+
+        return WriteWhenAnsweredAsync(operation, pending, output, cancellationToken);
     }
 
-    /// <summary>The strings of a command that must be awaited.</summary>
-    public static RemoteCommand Materialize(in Command command) => new(
-        command.Kind,
-        Encoding.UTF8.GetString(command.Bucket),
-        Encoding.UTF8.GetString(command.Key),
-        Encoding.UTF8.GetString(command.Value));
-
-    private void Run(in Command command, IBufferWriter<byte> output)
+    private async ValueTask WriteWhenAnsweredAsync(BucketOperation operation, ValueTask<BucketReply> pending, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
-        var needed = command.Bucket.Length + command.Key.Length;
-        char[]? rented = null;
-        var scratch = needed <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(needed));
+        BucketReply reply;
         try
         {
-            var bucketLength = Encoding.UTF8.GetChars(command.Bucket, scratch);
-            var bucketName = scratch[..bucketLength];
-            var keyLength = Encoding.UTF8.GetChars(command.Key, scratch[bucketLength..]);
-            var key = scratch.Slice(bucketLength, keyLength);
-            Run(command, bucketName, key, output);
+            reply = await pending;
         }
-        finally
+        catch (Exception ex) when (ex is not OutOfMemoryException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
-        }
-    }
-
-    private void Run(in Command command, ReadOnlySpan<char> bucketName, ReadOnlySpan<char> key, IBufferWriter<byte> output)
-    {
-        if (command.Kind == CommandKind.Create)
-        {
-            registry.Create(bucketName.ToString());
-            output.Write(Replies.Ok);
+            WriteFailure(operation, ex, output);
             return;
         }
 
-        if (!registry.TryLookup(bucketName, out var bucket))
+        WriteReply(operation, reply, output);
+    }
+
+    private static void WriteReply(BucketOperation operation, in BucketReply reply, IBufferWriter<byte> output)
+    {
+        if (reply.Status == BucketStatus.NotFound)
         {
             output.Write(Replies.NotFound);
             return;
         }
 
-        try
+        if (operation == BucketOperation.Get)
         {
-            switch (command.Kind)
+            // The value's line: empty when the key is absent.
+            if (reply.Value is { } value)
             {
-                case CommandKind.Get:
-                    if (bucket.TryGetUtf8(key, out var value))
-                    {
-                        output.Write(value);
-                    }
-
-                    output.Write(Replies.LineEnd);
-                    output.Write(Replies.Ok);
-                    break;
-                case CommandKind.Put:
-                    bucket.PutUtf8(key, command.Value);
-                    output.Write(Replies.Ok);
-                    break;
-                case CommandKind.Delete:
-                    bucket.Remove(key);
-                    output.Write(Replies.Ok);
-                    break;
+                output.Write(value);
             }
-        }
-        catch (BucketStoppedException)
-        {
-            // The bucket stopped between the lookup and the operation: it no longer exists.
-            output.Write(Replies.NotFound);
-        }
-    }
 
-    private static void WriteValue(string? value, IBufferWriter<byte> output)
-    {
-        if (!string.IsNullOrEmpty(value))
-        {
-            var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length));
-            output.Advance(Encoding.UTF8.GetBytes(value, span));
+            output.Write(Replies.LineEnd);
         }
 
-        output.Write(Replies.LineEnd);
         output.Write(Replies.Ok);
+    }
+
+    private void WriteFailure(BucketOperation operation, Exception failure, IBufferWriter<byte> output)
+    {
+        switch (failure)
+        {
+            case BucketStoppedException:
+                // The bucket stopped on its owner while the command ran there: it no longer exists.
+                output.Write(Replies.NotFound);
+                break;
+            case RoutingException or BucketUnavailableException:
+                ServerLog.CommandUnavailable(logger, operation, failure.Message);
+                output.Write(Replies.Error);
+                break;
+            default:
+                ServerLog.CommandFailed(logger, operation, failure);
+                output.Write(Replies.Error);
+                break;
+        }
     }
 }

@@ -16,6 +16,11 @@ internal sealed record ShellResult(bool Ok, string Output, bool Quit = false);
 /// <c>spawn N Module.Function args…</c>, <c>help</c>, <c>quit</c>. N is a short name (this host) or
 /// <c>name@host</c>.
 /// </summary>
+/// <remarks>
+/// A command never throws: whatever fails, from the runtime or from the arguments, comes back as a
+/// result that is not <see cref="ShellResult.Ok"/> with one error line starting <c>**</c>. Only the
+/// cancellation of the shell's token (the node stopping) comes out.
+/// </remarks>
 internal sealed class ShellCommands(NodeHost nodeHost, Router router)
 {
     public const string Help = """
@@ -62,19 +67,28 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
                 _ => new ShellResult(false, $"** unknown command or wrong arguments: {line.Trim()} (try help)"),
             };
         }
-        catch (RpcException ex)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return new ShellResult(false, $"** ({ex.Failure}) {ex.Message}");
+            // The node is stopping: not the command's failure.
+            throw;
         }
-        catch (ExitException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return new ShellResult(false, $"** (exit) {Exits.Describe(ex.Reason)}");
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or RoutingException or Kv.Distribution.Terms.TermException)
-        {
-            return new ShellResult(false, "** " + ex.Message);
+            // Whatever a command throws, the shell prints it and goes on: a failure never stops the node.
+            return new ShellResult(false, Describe(ex));
         }
     }
+
+    /// <summary>A failure as one error line: what the runtime reports in its own words, anything else with its type.</summary>
+    internal static string Describe(Exception failure) => failure switch
+    {
+        RpcException rpc => $"** ({rpc.Failure}) {rpc.Message}",
+        ExitException exit => $"** (exit) {Exits.Describe(exit.Reason)}",
+        FormatException or InvalidOperationException or RoutingException or Kv.Distribution.Terms.TermException => "** " + OneLine(failure.Message),
+        _ => $"** ({failure.GetType().Name}) {OneLine(failure.Message)}",
+    };
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     private async Task<ShellResult> RpcAsync(List<string> words, CancellationToken cancellationToken)
     {

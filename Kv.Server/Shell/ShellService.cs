@@ -7,23 +7,39 @@ namespace Kv.Server.Shell;
 /// <summary>
 /// The console: with <c>--eval</c> it runs the commands and stops the host (exit code 1 when one
 /// failed); with <c>--shell</c>, or when standard input is a terminal, it reads commands until
-/// <c>quit</c> or end of input; otherwise it reads nothing and the node runs until stopped.
+/// <c>quit</c> or end of input; otherwise it reads nothing and the node runs until stopped. A
+/// command's failure is printed as an error line and the shell goes on (<see cref="ShellCommands"/>).
 /// </summary>
 internal sealed class ShellService(ShellCommands commands, NodeHost nodeHost, IOptions<ShellOptions> options, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        if (settings.Eval is { } eval)
+        if (settings.Eval is null && !settings.Shell && Console.IsInputRedirected)
         {
-            await EvalAsync(eval, stoppingToken);
-            lifetime.StopApplication();
+            return;
         }
-        else if (settings.Shell || !Console.IsInputRedirected)
+
+        try
         {
-            await InteractiveAsync(stoppingToken);
-            lifetime.StopApplication();
+            if (settings.Eval is { } eval)
+            {
+                await EvalAsync(eval, stoppingToken);
+            }
+            else
+            {
+                await InteractiveAsync(stoppingToken);
+            }
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Commands print their own failures; this is the console itself failing. The node stops
+            // with an exit code that says so, instead of a background service's silent end.
+            await Console.Error.WriteLineAsync($"** the shell failed: {ex.Message}");
+            Environment.ExitCode = 1;
+        }
+
+        lifetime.StopApplication();
     }
 
     private async Task EvalAsync(string eval, CancellationToken cancellationToken)

@@ -1,23 +1,26 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Tcp;
 
 /// <summary>
-/// One client connection: a single async loop that reads request lines, answers them in order and
-/// flushes once per received batch, so pipelined requests cost one write.
+/// One client connection over a duplex pipe (a socket's, or an in-memory one in tests): a single
+/// async loop that reads request lines, answers them in order and flushes once per received batch,
+/// so pipelined requests cost one write.
 /// </summary>
 /// <remarks>
-/// Lines are parsed in place on the receive buffer. A trailing partial line left when the client
-/// disconnects is dropped without effect. A line over the limit is answered <c>ERROR</c> and ends
-/// the connection. Nothing a client sends can end the server.
+/// Lines are parsed in place on the receive buffer. A command on another node's bucket is awaited
+/// before the lines after it are answered, so replies keep the order of requests. A trailing partial
+/// line left when the client disconnects is dropped without effect. A line over the limit is
+/// answered <c>ERROR</c> and ends the connection. Nothing a client sends can end the server. The
+/// session completes both pipes when it ends; the transport is the caller's to dispose after that.
 /// </remarks>
 internal sealed class ClientSession(
-    Socket socket,
+    IDuplexPipe transport,
+    EndPoint? remote,
     CommandRunner runner,
     int maxLineLength,
     ServerMetrics metrics,
@@ -25,21 +28,13 @@ internal sealed class ClientSession(
 {
     private const int StackLineBytes = 512;
 
-    // Both pipes leave the stream open: the session disposes it once both are complete, so that the
-    // writer's last flush never meets a stream the reader has already closed.
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 2048, leaveOpen: true);
-    private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
-
-    private readonly EndPoint? _remote = socket.RemoteEndPoint;
-
     /// <summary>Serves the client until it disconnects, misbehaves beyond repair or the server stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
         metrics.Connected();
-        ServerLog.ClientConnected(logger, _remote);
-        var stream = new NetworkStream(socket, ownsSocket: true);
-        var input = PipeReader.Create(stream, s_readerOptions);
-        var output = PipeWriter.Create(stream, s_writerOptions);
+        ServerLog.ClientConnected(logger, remote);
+        var input = transport.Input;
+        var output = transport.Output;
         var reason = "closed by the client";
         try
         {
@@ -48,20 +43,20 @@ internal sealed class ClientSession(
                 var result = await input.ReadAsync(stopping);
                 var buffer = result.Buffer;
                 LineStatus status;
-                RemoteCommand? remote;
-                while ((status = AnswerLines(ref buffer, output, out remote)) == LineStatus.Line && remote is not null)
+                while ((status = AnswerLines(ref buffer, output, stopping, out var pending)) == LineStatus.Line)
                 {
-                    // A bucket of another node: await it, in order, then go on with the lines after it.
-                    await runner.RunRemoteAsync(remote, output, stopping);
+                    // A bucket of another node: its reply comes before those of the lines after it.
+                    await pending;
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
 
                 if (status == LineStatus.TooLong)
                 {
+                    metrics.Rejected();
                     output.Write(Replies.Error);
                     await output.FlushAsync(stopping);
-                    ServerLog.LineTooLong(logger, _remote, maxLineLength);
+                    ServerLog.LineTooLong(logger, remote, maxLineLength);
                     reason = "line too long";
                     return;
                 }
@@ -88,7 +83,7 @@ internal sealed class ClientSession(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             reason = "failed";
-            ServerLog.SessionFailed(logger, _remote, ex);
+            ServerLog.SessionFailed(logger, remote, ex);
         }
         finally
         {
@@ -102,26 +97,26 @@ internal sealed class ClientSession(
                 // The client is gone; the replies it did not read go with it.
             }
 
-            await stream.DisposeAsync();
             metrics.Disconnected();
-            ServerLog.ClientDisconnected(logger, _remote, reason);
+            ServerLog.ClientDisconnected(logger, remote, reason);
         }
     }
 
     /// <summary>
     /// Answers the whole lines in <paramref name="buffer"/> and leaves the rest in it; stops early,
-    /// with <paramref name="remote"/> set, at a command that must be awaited.
+    /// returning <see cref="LineStatus.Line"/> with <paramref name="pending"/>, at a command whose
+    /// reply must be awaited.
     /// </summary>
-    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output, out RemoteCommand? remote)
+    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output, CancellationToken stopping, out ValueTask pending)
     {
-        remote = null;
+        pending = ValueTask.CompletedTask;
         var answered = 0;
         LineStatus status;
         while ((status = LineReader.TryReadLine(ref buffer, maxLineLength, out var line)) == LineStatus.Line)
         {
             answered++;
-            remote = Answer(line, output);
-            if (remote is not null)
+            pending = Answer(line, output, stopping);
+            if (!pending.IsCompletedSuccessfully)
             {
                 break;
             }
@@ -131,11 +126,11 @@ internal sealed class ClientSession(
         return status;
     }
 
-    private RemoteCommand? Answer(in ReadOnlySequence<byte> line, PipeWriter output)
+    private ValueTask Answer(in ReadOnlySequence<byte> line, PipeWriter output, CancellationToken stopping)
     {
         if (line.IsSingleSegment)
         {
-            return Answer(line.FirstSpan, output);
+            return Answer(line.FirstSpan, output, stopping);
         }
 
         var length = (int)line.Length;
@@ -144,7 +139,7 @@ internal sealed class ClientSession(
         try
         {
             line.CopyTo(copy);
-            return Answer(copy[..length], output);
+            return Answer(copy[..length], output, stopping);
         }
         finally
         {
@@ -155,25 +150,15 @@ internal sealed class ClientSession(
         }
     }
 
-    private RemoteCommand? Answer(ReadOnlySpan<byte> line, PipeWriter output)
+    private ValueTask Answer(ReadOnlySpan<byte> line, PipeWriter output, CancellationToken stopping)
     {
         if (!CommandParser.TryParse(line, out var command))
         {
             metrics.Rejected();
             output.Write(Replies.UnknownCommand);
-            return null;
+            return ValueTask.CompletedTask;
         }
 
-        try
-        {
-            return runner.TryRun(command, output) ? null : CommandRunner.Materialize(command);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            metrics.Rejected();
-            ServerLog.CommandFailed(logger, _remote, ex);
-            output.Write(Replies.Error);
-            return null;
-        }
+        return runner.RunAsync(command, output, stopping);
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution.Support;
 using Kv.Server.Protocol;
@@ -16,7 +15,6 @@ namespace Kv.Server.Tcp;
 /// </summary>
 internal sealed class KvTcpServer(
     IOptions<KvServerOptions> options,
-    BucketRegistry registry,
     Router router,
     ServerMetrics metrics,
     ILogger<KvTcpServer> logger) : IHostedService, IAsyncDisposable
@@ -25,7 +23,7 @@ internal sealed class KvTcpServer(
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskTracker _sessions = new();
-    private readonly CommandRunner _runner = new(registry, router);
+    private readonly CommandRunner _runner = new(router, logger);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
     private Task _acceptLoop = Task.CompletedTask;
@@ -113,15 +111,18 @@ internal sealed class KvTcpServer(
             }
 
             client.NoDelay = true;
-            var session = new ClientSession(client, _runner, maxLineLength, metrics, logger);
-            _sessions.Add(RunSessionAsync(session));
+            _sessions.Add(RunSessionAsync(client, maxLineLength));
         }
     }
 
-    private async Task RunSessionAsync(ClientSession session)
+    private async Task RunSessionAsync(Socket client, int maxLineLength)
     {
         // Yield first so that the accept loop goes on while this client is served.
         await Task.Yield();
+
+        // The session completes the pipes; only then is the socket closed (SocketDuplexPipe).
+        await using var transport = new SocketDuplexPipe(client);
+        var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, maxLineLength, metrics, logger);
         await session.RunAsync(_stopping.Token);
     }
 }

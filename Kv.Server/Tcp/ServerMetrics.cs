@@ -18,7 +18,7 @@ internal sealed class ServerMetrics
         var meter = meterFactory.Create(MeterName);
         _connections = meter.CreateUpDownCounter<long>("kv.server.connections", "{connection}", "Open client connections.");
         _commands = meter.CreateCounter<long>("kv.server.commands", "{command}", "Request lines answered.");
-        _rejectedLines = meter.CreateCounter<long>("kv.server.rejected_lines", "{line}", "Request lines answered UNKNOWN COMMAND or ERROR.");
+        _rejectedLines = meter.CreateCounter<long>("kv.server.rejected_lines", "{line}", "Request lines rejected: answered UNKNOWN COMMAND, or over the maximum length (ERROR, then closed).");
     }
 
     /// <summary>A client connected.</summary>
@@ -30,6 +30,6 @@ internal sealed class ServerMetrics
     /// <summary><paramref name="count"/> request lines were answered.</summary>
     public void Answered(int count) => _commands.Add(count);
 
-    /// <summary>A request line was rejected.</summary>
+    /// <summary>A request line was rejected: not a command, or too long.</summary>
     public void Rejected() => _rejectedLines.Add(1);
 }

@@ -107,7 +107,7 @@ public sealed class RouterTests
         var (nodes, foo, _) = await TwoKvNodesAsync();
         await using var __ = nodes;
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => foo.Router.RouteAsync("zebras", KvFunctions.BucketModule, "Get", ["zebras", "k"], Ct));
+        var error = await Assert.ThrowsAsync<RpcException>(() => foo.Router.RouteAsync("zebras", KvExports.BucketModule, KvExports.Get, ["zebras", "k"], Ct));
 
         Assert.Equal(typeof(BucketStoppedException).FullName, error.RemoteType);
     }

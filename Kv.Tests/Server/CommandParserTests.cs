@@ -21,7 +21,7 @@ public sealed class CommandParserTests
     {
         Assert.True(CommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command));
 
-        Assert.Equal(kind, command.Kind.ToString());
+        Assert.Equal(kind, command.Operation.ToString());
         Assert.Equal(bucket, Encoding.UTF8.GetString(command.Bucket));
         Assert.Equal(key, Encoding.UTF8.GetString(command.Key));
         Assert.Equal(value, Encoding.UTF8.GetString(command.Value));

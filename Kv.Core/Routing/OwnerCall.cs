@@ -1,0 +1,35 @@
+using Kv.Core.Application;
+using Kv.Core.Buckets;
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+
+namespace Kv.Core.Routing;
+
+/// <summary>
+/// The one rpc that carries a bucket operation to the node that owns the bucket:
+/// <c>KV.Router.Execute</c> on <c>owner</c>, which checks its own table and runs it on its registry
+/// (or passes it on). Failures come back as kv's exceptions (<see cref="RemoteFailures"/>).
+/// </summary>
+internal static class OwnerCall
+{
+    /// <summary>Runs <paramref name="request"/> on <paramref name="owner"/>, passed on <paramref name="hops"/> times so far.</summary>
+    /// <exception cref="BucketStoppedException">The bucket stopped on the owner.</exception>
+    /// <exception cref="RoutingException">The owner has no entry for the bucket, or the tables disagree.</exception>
+    /// <exception cref="BucketUnavailableException">The owner cannot be reached, did not answer in time, or failed.</exception>
+    public static async ValueTask<BucketReply> ExecuteAsync(Node node, NodeName owner, BucketRequest request, long hops, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        object? term;
+        try
+        {
+            term = await node.CallAsync(owner, KvExports.RouterModule, KvExports.Execute, BucketTerms.Arguments(request, hops), timeout, cancellationToken);
+        }
+        catch (Exception ex) when (RemoteFailures.Translate(ex, request.Bucket, owner) is { } translated)
+        {
+            throw translated;
+        }
+
+        return BucketTerms.TryReadReply(term, out var reply)
+            ? reply
+            : throw new BucketUnavailableException(request.Bucket, owner.ToString(), $"it answered {term ?? "nil"}, which is not a bucket reply", null);
+    }
+}
