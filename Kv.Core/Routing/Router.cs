@@ -202,7 +202,10 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
         return await task.AwaitAsync(Timeout, cancellationToken);
     }
 
-    /// <summary>Runs an exported function here, as <c>apply(mod, fun, args)</c>: its own exceptions come out as they are.</summary>
+    /// <summary>
+    /// Runs an exported function here, as <c>apply(mod, fun, args)</c>, through the node's own call
+    /// path, so that its failures are named as any rpc's are.
+    /// </summary>
     private async Task<object?> ApplyAsync(string module, string function, object?[] args)
     {
         if (_node is not { } node)
@@ -210,22 +213,10 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
             throw new RoutingException($"{module}.{function} can only run on a node with a name.");
         }
 
-        if (!node.Functions.TryGet(module, function, out var exported))
-        {
-            throw RpcException.Undefined(node.Name.ToString(), module, function);
-        }
-
-        try
-        {
-            // KV.Router.Route runs on the link's read loop: a function that may block must not.
-            return exported.Inline
-                ? await exported.InvokeAsync(args)
-                : await Task.Run(() => exported.InvokeAsync(args).AsTask());
-        }
-        catch (BadArgumentException ex)
-        {
-            throw new RpcException(RpcFailure.BadArg, node.Name.ToString(), ex.Message, innerException: ex);
-        }
+        // KV.Router.Route runs on the link's read loop: a function that may block must not.
+        return node.Functions.TryGet(module, function, out var exported) && exported.Inline
+            ? await node.CallAsync(node.Name, module, function, args)
+            : await Task.Run(() => node.CallAsync(node.Name, module, function, args));
     }
 
     private void ThrowIfTooManyHops(string bucket, long hops, NodeName owner)
