@@ -24,7 +24,7 @@ namespace Kv.Distribution.Connections;
 /// as dead letters, and <see cref="Unreachable"/> lets links and monitors to that node end with
 /// <c>noconnection</c>.</para>
 /// </remarks>
-internal sealed class ConnectionManager(
+internal sealed partial class ConnectionManager(
     NodeOptions options,
     HandshakeIdentity identity,
     TermCodec terms,
@@ -280,103 +280,6 @@ internal sealed class ConnectionManager(
         {
             Interlocked.Increment(ref _unreachableSuppressed);
             DistributionLog.UnreachableAgain(logger, peer.ToString(), reason, dropped);
-        }
-    }
-
-    private async Task AcceptLoopAsync(Socket listener)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(stopping);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
-                || (ex is SocketException && stopping.IsCancellationRequested))
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                DistributionLog.AcceptFailed(logger, ex);
-                continue;
-            }
-
-            _ = AcceptAsync(socket);
-        }
-    }
-
-    private async Task AcceptAsync(Socket socket)
-    {
-        socket.NoDelay = true;
-        var remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
-        NodeName? accepted = null;
-        try
-        {
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
-            var peer = await handshake.AcceptAsync(result => Decide(result, ref accepted), stopping);
-            Register(socket, stream, peer, outbound: false);
-        }
-        catch (Exception ex) when (ex is HandshakeException or OperationCanceledException or ObjectDisposedException)
-        {
-            socket.Dispose();
-            if (accepted is { } peer)
-            {
-                lock (_gate)
-                {
-                    _accepting.Remove(peer);
-                }
-            }
-
-            if (ex is HandshakeException refused && refused.Failure != HandshakeFailure.SimultaneousConnect)
-            {
-                metrics.Error("handshake");
-                DistributionLog.HandshakeRefused(logger, remote, refused.Step.ToString(), refused.Message);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The acceptor's answer to a node that wants a link:
-    /// 1. a link to that name is already up: <c>alive</c> (a second node under the same name is refused);
-    /// 2. this node is itself connecting to it: the link started by the greater name survives, so
-    ///    answer <c>nok</c> when the caller's name is the smaller (our own attempt goes on), else
-    ///    <c>ok</c> (our attempt then gets <c>nok</c> from the peer and waits for this link);
-    /// 3. otherwise <c>ok</c>, and the peer is being accepted (<paramref name="accepted"/>) until its link is registered.
-    /// </summary>
-    private string Decide(HandshakeResult peer, ref NodeName? accepted)
-    {
-        if (peer.Peer == identity.Name)
-        {
-            return Handshake.Status.NotAllowed;
-        }
-
-        lock (_gate)
-        {
-            if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed)
-            {
-                return Handshake.Status.Alive;
-            }
-
-            if (_attempts.ContainsKey(peer.Peer) && NodeName.CompareOrdinal(peer.Peer, identity.Name) < 0)
-            {
-                return Handshake.Status.Nok;
-            }
-
-            _accepting.Add(peer.Peer);
-            accepted = peer.Peer;
-            return Handshake.Status.Ok;
-        }
-    }
-
-    /// <summary>Whether this node has said <c>ok</c> to a link from <paramref name="peer"/> that is not registered yet.</summary>
-    private bool IsBeingAccepted(NodeName peer)
-    {
-        lock (_gate)
-        {
-            return _accepting.Contains(peer) || (_connections.TryGetValue(peer, out var up) && !up.IsClosed);
         }
     }
 
