@@ -28,7 +28,6 @@ internal sealed class NodeConnection : IDisposable
     private readonly NetworkStream _stream;
     private readonly FrameOutbox _outbox;
     private readonly ConcurrentDictionary<ulong, PendingRequest> _pendingCalls = new();
-    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly NodeOptions _options;
     private readonly TermCodec _terms;
     private readonly DistributionMetrics _metrics;
@@ -37,6 +36,7 @@ internal sealed class NodeConnection : IDisposable
     private long _nextCallId;
     private long _lastRead = Environment.TickCount64;
     private int _closing;
+    private string? _closeReason;
 
     public NodeConnection(
         Socket socket,
@@ -71,9 +71,6 @@ internal sealed class NodeConnection : IDisposable
     public bool PeerHidden { get; }
 
     public bool Outbound { get; }
-
-    /// <summary>Completes with the reason once the link is down.</summary>
-    public Task<string> Closed => _closed.Task;
 
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
 
@@ -110,7 +107,7 @@ internal sealed class NodeConnection : IDisposable
         if (IsClosed)
         {
             _pendingCalls.TryRemove(requestId, out _);
-            throw NoConnection(_closed.Task.IsCompleted ? _closed.Task.Result : "closing");
+            throw NoConnection(Volatile.Read(ref _closeReason) ?? "closing");
         }
 
         try
@@ -188,6 +185,7 @@ internal sealed class NodeConnection : IDisposable
             return;
         }
 
+        Volatile.Write(ref _closeReason, reason);
         _outbox.Dispose();
         try
         {
@@ -207,7 +205,6 @@ internal sealed class NodeConnection : IDisposable
             }
         }
 
-        _closed.TrySetResult(reason);
         _manager.OnConnectionClosed(this, reason);
     }
 
