@@ -39,6 +39,9 @@ internal static partial class DistributionLog
     [LoggerMessage(222, LogLevel.Error, "Reply to rpc {Module}.{Function} from {Peer} could not be sent")]
     public static partial void RpcReplyFailed(ILogger logger, string peer, string module, string function, Exception exception);
 
+    [LoggerMessage(219, LogLevel.Error, "Link to {Peer} closed: this node failed to handle a frame from it")]
+    public static partial void HandlerFailed(ILogger logger, string peer, Exception exception);
+
     [LoggerMessage(216, LogLevel.Warning, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped; {Suppressed} more failed attempts logged at Debug since the last warning)")]
     public static partial void Unreachable(ILogger logger, string peer, string reason, int dropped, int suppressed);
 

@@ -264,6 +264,13 @@ internal sealed class NodeConnection : IDisposable
         {
             reason = ex.InnerException?.Message ?? ex.Message;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A fault of this node's in handling a frame: the link cannot be trusted to be in step.
+            reason = $"this node failed to handle a frame: {ex.Message}";
+            _metrics.Error("handler");
+            DistributionLog.HandlerFailed(_logger, Peer.ToString(), ex);
+        }
         finally
         {
             await input.CompleteAsync();
