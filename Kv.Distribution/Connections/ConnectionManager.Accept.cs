@@ -63,7 +63,9 @@ internal sealed partial class ConnectionManager
 
     /// <summary>
     /// The acceptor's answer to a node that wants a link:
-    /// 1. a link to that name is already up: <c>alive</c> (a second node under the same name is refused);
+    /// 1. a link to that very incarnation (name and creation) is already up: <c>alive</c>; a link to
+    ///    another incarnation of that name is stale (the node restarted), and is replaced once the
+    ///    new one authenticates;
     /// 2. this node is itself connecting to it: the link started by the greater name survives, so
     ///    answer <c>nok</c> when the caller's name is the smaller (our own attempt goes on), else
     ///    <c>ok</c> (our attempt then gets <c>nok</c> from the peer and waits for this link);
@@ -78,7 +80,10 @@ internal sealed partial class ConnectionManager
 
         lock (_gate)
         {
-            if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed)
+            // Only the same incarnation hears 'alive': a restarted node (another creation) goes on,
+            // and its link replaces the stale one once it has proved the cookie (Register). So an
+            // unauthenticated peer learns nothing of which links exist but by guessing a creation.
+            if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed && existing.PeerCreation == peer.Creation)
             {
                 return Handshake.Status.Alive;
             }

@@ -286,6 +286,13 @@ internal sealed partial class ConnectionManager(
     /// <summary>Makes the link of a finished handshake; it adopts the attempt to that peer, with the frames queued on it.</summary>
     private void Register(Socket socket, NetworkStream stream, HandshakeResult peer, bool outbound)
     {
+        // A link to a former incarnation of the peer is stale: it goes down first (its links and
+        // monitors end with noconnection), then the new one comes up, as Erlang replaces it.
+        if (StaleLinkTo(peer) is { } stale)
+        {
+            stale.Close($"replaced by a new incarnation of {peer.Peer} (creation {peer.Creation}, was {stale.PeerCreation})");
+        }
+
         NodeConnection connection;
         ConnectAttempt? attempt;
         lock (_gate)
@@ -323,6 +330,17 @@ internal sealed partial class ConnectionManager(
 
         LinkUp?.Invoke(connection);
         AnnouncePeers(connection);
+    }
+
+    /// <summary>The link up to <paramref name="peer"/>'s name when it belongs to another incarnation.</summary>
+    private NodeConnection? StaleLinkTo(HandshakeResult peer)
+    {
+        lock (_gate)
+        {
+            return _connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed && existing.PeerCreation != peer.Creation
+                ? existing
+                : null;
+        }
     }
 
     /// <summary>Tells a new visible peer which other visible nodes this one is linked to, so that it links to them too.</summary>
