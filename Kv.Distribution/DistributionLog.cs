@@ -42,7 +42,7 @@ internal static partial class DistributionLog
     [LoggerMessage(219, LogLevel.Error, "Link to {Peer} closed: this node failed to handle a frame from it")]
     public static partial void HandlerFailed(ILogger logger, string peer, Exception exception);
 
-    [LoggerMessage(216, LogLevel.Warning, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped; {Suppressed} more failed attempts logged at Debug since the last warning)")]
+    [LoggerMessage(216, LogLevel.Information, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped; {Suppressed} more failed attempts logged at Debug since the last such line)")]
     public static partial void Unreachable(ILogger logger, string peer, string reason, int dropped, int suppressed);
 
     [LoggerMessage(218, LogLevel.Debug, "Cannot reach {Peer}: {Reason} ({Dropped} queued frames dropped)")]

@@ -223,7 +223,7 @@ public sealed class Node : IAsyncDisposable
     /// <param name="module">The exported module, such as <c>Kernel</c>.</param>
     /// <param name="function">The exported function, such as <c>Node</c>.</param>
     /// <param name="args">The arguments: terms that can cross the wire.</param>
-    /// <param name="timeout">How long to wait for the reply; <see cref="NodeOptions.CallTimeout"/> when omitted.</param>
+    /// <param name="timeout">How long to wait for the reply, from this call on (setting up a link included); <see cref="NodeOptions.CallTimeout"/> when omitted.</param>
     /// <param name="cancellationToken">Abandons the wait (the call may still run).</param>
     /// <exception cref="RpcException">
     /// <see cref="RpcFailure.Exception"/> when the function threw (remote type, message and node),
@@ -240,8 +240,10 @@ public sealed class Node : IAsyncDisposable
             return await Invoker.CallAsync(module, function, args);
         }
 
-        var connection = await Links.GetConnectionAsync(node, cancellationToken);
-        return await connection.CallAsync(module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, timeout ?? Options.CallTimeout, cancellationToken);
+        // The timeout counts from now, whether a link is up or must first be set up.
+        var deadline = Environment.TickCount64 + (long)(timeout ?? Options.CallTimeout).TotalMilliseconds;
+        var connection = await Links.GetConnectionAsync(node, deadline, cancellationToken);
+        return await connection.CallAsync(module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, deadline, cancellationToken);
     }
 
     /// <summary>A new reference, unique across nodes and incarnations.</summary>

@@ -106,8 +106,11 @@ internal sealed partial class ConnectionManager(
     }
 
     /// <summary>The link to <paramref name="peer"/>, set up on first use.</summary>
-    /// <exception cref="RpcException">With <see cref="RpcFailure.NoConnection"/>: the node cannot be reached.</exception>
-    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, CancellationToken cancellationToken)
+    /// <param name="peer">The node.</param>
+    /// <param name="deadline">When a request that needs the link times out (<see cref="Environment.TickCount64"/> ms): a link not up by then fails it with <see cref="RpcFailure.Timeout"/>.</param>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <exception cref="RpcException"><see cref="RpcFailure.NoConnection"/>: the node cannot be reached; <see cref="RpcFailure.Timeout"/>: not within the deadline.</exception>
+    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, long deadline, CancellationToken cancellationToken)
     {
         if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
         {
@@ -120,9 +123,29 @@ internal sealed partial class ConnectionManager(
         }
 
         var (up, attempt) = Route(peer, connect: true);
-        return up is not null
-            ? ValueTask.FromResult(up)
-            : new ValueTask<NodeConnection>(attempt!.Completion.Task.WaitAsync(cancellationToken));
+        return up is not null ? ValueTask.FromResult(up) : new ValueTask<NodeConnection>(WaitForLinkAsync(attempt!, deadline, cancellationToken));
+    }
+
+    /// <summary>The link to <paramref name="peer"/>, waiting for it as long as setting it up may take.</summary>
+    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, CancellationToken cancellationToken) =>
+        GetConnectionAsync(peer, long.MaxValue, cancellationToken);
+
+    private static async Task<NodeConnection> WaitForLinkAsync(ConnectAttempt attempt, long deadline, CancellationToken cancellationToken)
+    {
+        var left = deadline - Environment.TickCount64;
+        if (deadline == long.MaxValue || left > int.MaxValue)
+        {
+            return await attempt.Completion.Task.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            return await attempt.Completion.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(left, 0)), cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new RpcException(RpcFailure.Timeout, attempt.Peer.ToString(), $"No link to {attempt.Peer} within the request's timeout; it is still being set up.", innerException: ex);
+        }
     }
 
     /// <summary>Closes the link to <paramref name="peer"/>; <see langword="false"/> when there was none.</summary>
@@ -265,8 +288,9 @@ internal sealed partial class ConnectionManager(
     }
 
     /// <summary>
-    /// Logs a failed attempt: as a warning at most once a second, so that code sending to a node
-    /// that is down in a loop (each send starts an attempt) cannot flood the log; at Debug otherwise.
+    /// Logs a failed attempt: at Information (as a link going down is) at most once a second, so
+    /// that code sending in a loop to a node that is down (each send starts an attempt) cannot
+    /// flood the log; at Debug otherwise.
     /// </summary>
     private void LogUnreachable(NodeName peer, string reason, int dropped)
     {

@@ -85,11 +85,11 @@ internal sealed class NodeConnection : IDisposable
     public bool Send<T>(in T content)
         where T : struct, IFrameContent => _outbox.Send(content);
 
-    /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply.</summary>
-    public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply until <paramref name="deadline"/> (<see cref="Environment.TickCount64"/> ms).</summary>
+    public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, long deadline, CancellationToken cancellationToken)
     {
         _metrics.CallSent();
-        var pending = new PendingRequest(Environment.TickCount64 + (long)timeout.TotalMilliseconds, module, function);
+        var pending = new PendingRequest(deadline, module, function);
         return RequestAsync(id => new RpcCallFrame(id, module, function, args, groupLeader), pending, cancellationToken);
     }
 
@@ -228,6 +228,10 @@ internal sealed class NodeConnection : IDisposable
             while (true)
             {
                 var result = await input.ReadAsync();
+
+                // Any byte is a sign of life, not only a whole frame: a large frame still on its way
+                // (on a slow link, say) keeps the link up.
+                Volatile.Write(ref _lastRead, Environment.TickCount64);
                 var buffer = result.Buffer;
                 var received = buffer.Length;
                 int frames;
@@ -294,7 +298,6 @@ internal sealed class NodeConnection : IDisposable
                 }
 
                 frames++;
-                Volatile.Write(ref _lastRead, Environment.TickCount64);
                 if (!body.IsEmpty)
                 {
                     ControlReader.Dispatch(body, _terms, handler);

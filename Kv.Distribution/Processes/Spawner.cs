@@ -36,9 +36,9 @@ internal sealed class Spawner(Node node, ProcessRegistry registry, FunctionInvok
             return Spawn(context => exported.InvokeAsync(args, context).AsTask(), groupLeader, link ? from : null, monitor is { } m ? (m, from) : null);
         }
 
-        var connection = await links.GetConnectionAsync(target, cancellationToken);
-        var pending = new SpawnCompletion(
-            Environment.TickCount64 + (long)node.Options.CallTimeout.TotalMilliseconds, module, function, caller, link, monitor);
+        var deadline = Environment.TickCount64 + (long)node.Options.CallTimeout.TotalMilliseconds;
+        var connection = await links.GetConnectionAsync(target, deadline, cancellationToken);
+        var pending = new SpawnCompletion(deadline, module, function, caller, link, monitor);
         var reply = await connection.RequestAsync(
             id => new SpawnRequestFrame(id, from, groupLeader, module, function, args, link, monitor),
             pending,
