@@ -186,7 +186,7 @@ public sealed class Node : IAsyncDisposable
         DistributionLog.NodeStopped(Logger, Name.ToString());
     }
 
-    /// <summary>Sets up a link to <paramref name="node"/> unless there is one (Erlang's <c>Node.connect</c>).</summary>
+    /// <summary>Sets up a link to <paramref name="node"/> unless there is one (Erlang's <c>Node.connect</c>); it tries even a node known to be unreachable.</summary>
     /// <returns><see langword="true"/> when a link is up (always for this node itself).</returns>
     public async Task<bool> ConnectAsync(NodeName node, CancellationToken cancellationToken = default)
     {
@@ -197,7 +197,7 @@ public sealed class Node : IAsyncDisposable
 
         try
         {
-            await Links.GetConnectionAsync(node, cancellationToken);
+            await Links.ConnectAsync(node, cancellationToken);
             return true;
         }
         catch (RpcException)

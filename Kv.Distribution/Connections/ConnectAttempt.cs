@@ -12,9 +12,15 @@ namespace Kv.Distribution.Connections;
 /// with the link (whichever side's connection won), or with <see cref="Rpc.RpcFailure.NoConnection"/>
 /// and a reason that names the step that failed.
 /// </summary>
-internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox)
+internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool background = false)
 {
     public NodeName Peer { get; } = peer;
+
+    /// <summary>Whether the node started it on its own, to find out whether an unreachable peer is back (<see cref="UnreachablePeers"/>).</summary>
+    public bool Background { get; } = background;
+
+    /// <summary>When it started (<see cref="Environment.TickCount64"/> ms).</summary>
+    public long Started { get; } = Environment.TickCount64;
 
     /// <summary>Frames for the peer, queued until the link is up.</summary>
     public FrameOutbox Outbox { get; } = outbox;

@@ -37,6 +37,7 @@ internal sealed partial class ConnectionManager(
     private readonly ConcurrentDictionary<NodeName, NodeConnection> _connections = new();
     private readonly Dictionary<NodeName, ConnectAttempt> _attempts = [];
     private readonly HashSet<NodeName> _accepting = [];
+    private readonly UnreachablePeers _unreachable = new();
     private Func<NodeConnection, IControlHandler> _handlers = static _ => throw new InvalidOperationException("The node has not started.");
     private const long UnreachableWarningPeriodMs = 1000;
 
@@ -101,7 +102,7 @@ internal sealed partial class ConnectionManager(
             return false;
         }
 
-        var (up, attempt) = Route(peer, connect);
+        var (up, attempt, _) = Route(peer, connect ? LinkUse.Connect : LinkUse.IfUp);
         return up?.Send(frame) ?? attempt?.Outbox.Send(frame) ?? false;
     }
 
@@ -109,8 +110,9 @@ internal sealed partial class ConnectionManager(
     /// <param name="peer">The node.</param>
     /// <param name="deadline">When a request that needs the link times out (<see cref="Environment.TickCount64"/> ms): a link not up by then fails it with <see cref="RpcFailure.Timeout"/>.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
-    /// <exception cref="RpcException"><see cref="RpcFailure.NoConnection"/>: the node cannot be reached; <see cref="RpcFailure.Timeout"/>: not within the deadline.</exception>
-    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, long deadline, CancellationToken cancellationToken)
+    /// <param name="force">Try even a peer known to be unreachable (an explicit connect or ping), instead of failing at once.</param>
+    /// <exception cref="RpcException"><see cref="RpcFailure.NoConnection"/>: the node cannot be reached (at once when it is known to be unreachable); <see cref="RpcFailure.Timeout"/>: not within the deadline.</exception>
+    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, long deadline, CancellationToken cancellationToken, bool force = false)
     {
         if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
         {
@@ -122,13 +124,22 @@ internal sealed partial class ConnectionManager(
             throw new ArgumentException($"{peer} is this node; there is no link to oneself.", nameof(peer));
         }
 
-        var (up, attempt) = Route(peer, connect: true);
+        var (up, attempt, gated) = Route(peer, force ? LinkUse.Force : LinkUse.Connect);
+        if (gated is not null)
+        {
+            throw new RpcException(RpcFailure.NoConnection, peer.ToString(), $"Cannot reach {peer}: {gated} (it is retried in the background; requests fail at once meanwhile).");
+        }
+
         return up is not null ? ValueTask.FromResult(up) : new ValueTask<NodeConnection>(WaitForLinkAsync(attempt!, deadline, cancellationToken));
     }
 
     /// <summary>The link to <paramref name="peer"/>, waiting for it as long as setting it up may take.</summary>
     public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, CancellationToken cancellationToken) =>
         GetConnectionAsync(peer, long.MaxValue, cancellationToken);
+
+    /// <summary>Sets up the link to <paramref name="peer"/>, even one known to be unreachable (Erlang's <c>Node.connect</c>).</summary>
+    public ValueTask<NodeConnection> ConnectAsync(NodeName peer, CancellationToken cancellationToken) =>
+        GetConnectionAsync(peer, long.MaxValue, cancellationToken, force: true);
 
     private static async Task<NodeConnection> WaitForLinkAsync(ConnectAttempt attempt, long deadline, CancellationToken cancellationToken)
     {
@@ -190,7 +201,7 @@ internal sealed partial class ConnectionManager(
         {
             if (NodeName.TryParse(text, out var peer, out _) && peer != identity.Name && !_connections.ContainsKey(peer))
             {
-                _ = Route(peer, connect: true);
+                _ = Route(peer, LinkUse.Connect);
             }
         }
     }
@@ -205,23 +216,37 @@ internal sealed partial class ConnectionManager(
 
         metrics.LinkDown();
         DistributionLog.LinkDown(logger, connection.Peer.ToString(), reason);
+        if (connection.WentSilent && !stopping.IsCancellationRequested)
+        {
+            GateAndRetry(connection.Peer, reason);
+        }
+
         LinkDown?.Invoke(connection.Peer, reason);
     }
 
-    /// <summary>The link to <paramref name="peer"/> when it is up, else the attempt setting it up (started here when there is none and <paramref name="connect"/>).</summary>
-    private (NodeConnection? Connection, ConnectAttempt? Attempt) Route(NodeName peer, bool connect)
+    /// <summary>
+    /// The link to <paramref name="peer"/> when it is up; else, unless <paramref name="use"/> forces
+    /// it, the reason it is known to be unreachable; else the attempt setting it up (started here
+    /// when there is none and <paramref name="use"/> asks to connect).
+    /// </summary>
+    private (NodeConnection? Connection, ConnectAttempt? Attempt, string? Gated) Route(NodeName peer, LinkUse use)
     {
         ConnectAttempt attempt;
         lock (_gate)
         {
             if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
             {
-                return (connection, null);
+                return (connection, null, null);
             }
 
-            if (_attempts.TryGetValue(peer, out var running) || !connect)
+            if (use != LinkUse.Force && _unreachable.IsGated(peer, out var reason))
             {
-                return (null, running);
+                return (null, null, reason);
+            }
+
+            if (_attempts.TryGetValue(peer, out var running) || use == LinkUse.IfUp)
+            {
+                return (null, running, null);
             }
 
             attempt = new ConnectAttempt(peer, new FrameOutbox(terms, options.MaxFrameLength, metrics));
@@ -229,7 +254,7 @@ internal sealed partial class ConnectionManager(
         }
 
         _ = RunConnectAsync(attempt);
-        return (null, attempt);
+        return (null, attempt, null);
     }
 
     private async Task RunConnectAsync(ConnectAttempt attempt)
@@ -284,7 +309,15 @@ internal sealed partial class ConnectionManager(
             RpcFailure.NoConnection, attempt.Peer.ToString(), $"Cannot reach {attempt.Peer}: {reason}.", innerException: inner));
         LogUnreachable(attempt.Peer, reason, dropped);
         metrics.DeadLetter("noconnection", dropped);
-        Unreachable?.Invoke(attempt.Peer, reason);
+        if (!stopping.IsCancellationRequested && Environment.TickCount64 - attempt.Started >= (long)UnreachablePeers.SlowFailure.TotalMilliseconds)
+        {
+            GateAndRetry(attempt.Peer, reason);
+        }
+
+        if (!attempt.Background)
+        {
+            Unreachable?.Invoke(attempt.Peer, reason);
+        }
     }
 
     /// <summary>
@@ -338,6 +371,7 @@ internal sealed partial class ConnectionManager(
             _connections[peer.Peer] = connection;
         }
 
+        _unreachable.Lift(peer.Peer);
         connection.Start(_handlers(connection));
         metrics.LinkUp();
         DistributionLog.LinkUp(logger, peer.Peer.ToString(), outbound ? "outbound" : "inbound", peer.Creation);

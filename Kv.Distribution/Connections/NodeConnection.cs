@@ -74,6 +74,9 @@ internal sealed class NodeConnection : IDisposable
 
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
 
+    /// <summary>Whether the link was closed because the peer went silent past the tick time (frozen, or cut off).</summary>
+    public bool WentSilent { get; private set; }
+
     /// <summary>Starts writing the frames queued so far, and the read loop, which hands every frame to <paramref name="handler"/>.</summary>
     public void Start(IControlHandler handler)
     {
@@ -167,7 +170,8 @@ internal sealed class NodeConnection : IDisposable
         {
             DistributionLog.TickTimeout(_logger, Peer.ToString(), silent, tickTimeMs);
             _metrics.Error("tick_timeout");
-            Close($"no frame for {silent} ms (tick time {tickTimeMs} ms)");
+            WentSilent = true;
+            Close($"nothing read for {silent} ms (tick time {tickTimeMs} ms)");
             return;
         }
 
