@@ -22,6 +22,8 @@ public sealed class DistributionMetrics : IDisposable
     private readonly Counter<long> _callsIn;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _deadLetters;
+    private readonly Counter<double> _busyTime;
+    private Func<IEnumerable<Measurement<long>>> _queuedBytes = static () => [];
 
     /// <summary>Creates the instruments, on a meter of <paramref name="meterFactory"/> when given.</summary>
     public DistributionMetrics(IMeterFactory? meterFactory = null)
@@ -36,6 +38,8 @@ public sealed class DistributionMetrics : IDisposable
         _callsOut = _meter.CreateCounter<long>("kv.dist.rpc.calls.sent", "{call}", "Rpc calls made to other nodes.");
         _callsIn = _meter.CreateCounter<long>("kv.dist.rpc.calls.served", "{call}", "Rpc calls served for other nodes.");
         _errors = _meter.CreateCounter<long>("kv.dist.errors", "{error}", "Refused handshakes, protocol violations and failed calls (tag: kind).");
+        _busyTime = _meter.CreateCounter<double>("kv.dist.link.busy_time", "s", "Time links spent busy (more queued than NodeOptions.LinkBusyBytes), with senders waiting.");
+        _meter.CreateObservableGauge("kv.dist.link.queued_bytes", () => _queuedBytes(), "By", "Bytes queued on each link and not yet written (tag: peer).");
         _deadLetters = _meter.CreateCounter<long>("kv.dist.dead_letters", "{signal}", "Messages and signals dropped: no such process, node unreachable, or a value that cannot cross the wire (tag: reason).");
     }
 
@@ -66,6 +70,11 @@ public sealed class DistributionMetrics : IDisposable
     internal void CallSent() => _callsOut.Add(1);
 
     internal void CallServed() => _callsIn.Add(1);
+
+    internal void LinkBusy(long milliseconds) => _busyTime.Add(milliseconds / 1000.0);
+
+    /// <summary>Where <c>kv.dist.link.queued_bytes</c> reads each link's queue.</summary>
+    internal void ObserveQueuedBytes(Func<IEnumerable<Measurement<long>>> queuedBytes) => _queuedBytes = queuedBytes;
 
     internal void DeadLetter(string reason, int count = 1)
     {

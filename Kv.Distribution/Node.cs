@@ -61,6 +61,7 @@ public sealed class Node : IAsyncDisposable
             NodeDown?.Invoke(this, new NodeEventArgs(peer, reason));
         };
         Links.Unreachable += (peer, _) => Processes.OnNodeDown(peer);
+        metrics.ObserveQueuedBytes(Links.QueuedBytes);
 
         var console = options.Console ?? Console.Out;
         GroupLeader = Spawner.Spawn(context => ConsoleGroupLeader.RunAsync(context, console), groupLeader: null, linkTo: null, monitor: null);
@@ -300,10 +301,27 @@ public sealed class Node : IAsyncDisposable
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="to"/>, on any node. Never throws and never
     /// blocks: a message to a node not linked yet waits in order for the link; one to a dead process,
-    /// to an unreachable node, or that cannot cross the wire is dropped (and counted in
-    /// <c>kv.dist.dead_letters</c>).
+    /// to an unreachable node, over a link whose queue is full (<see cref="NodeOptions.LinkMaxQueuedBytes"/>),
+    /// or that cannot cross the wire is dropped (and counted in <c>kv.dist.dead_letters</c>). To wait
+    /// for a busy link instead, use <see cref="SendAsync"/>.
     /// </summary>
     public void Send(Pid to, object? message) => Processes.Resolve(to).Send(to, message);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="to"/> as <see cref="Send(Pid, object?)"/>
+    /// does, first waiting (asynchronously, never blocking a thread) while the link to its node is
+    /// busy (<see cref="NodeOptions.LinkBusyBytes"/>): the way to send in bulk without outrunning the link.
+    /// </summary>
+    public ValueTask SendAsync(Pid to, object? message, CancellationToken cancellationToken = default)
+    {
+        if (to.Node == Name)
+        {
+            Send(to, message);
+            return ValueTask.CompletedTask;
+        }
+
+        return Processes.Remote.SendAsync(to, message, cancellationToken);
+    }
 
     /// <summary>Sends <paramref name="message"/> to the process registered as <paramref name="name"/> on <paramref name="node"/>; as <see cref="Send(Pid, object?)"/>, it never throws.</summary>
     public void Send(string name, NodeName node, object? message, Pid? from = null)

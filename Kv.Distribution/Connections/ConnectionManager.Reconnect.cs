@@ -1,5 +1,4 @@
 using Kv.Distribution.Nodes;
-using Kv.Distribution.Wire;
 
 namespace Kv.Distribution.Connections;
 
@@ -56,7 +55,7 @@ internal sealed partial class ConnectionManager
 
                 if (!_attempts.ContainsKey(peer))
                 {
-                    attempt = new ConnectAttempt(peer, new FrameOutbox(terms, options.MaxFrameLength, metrics), background: true);
+                    attempt = new ConnectAttempt(peer, NewOutbox(), background: true);
                     _attempts[peer] = attempt;
                 }
             }

@@ -58,6 +58,10 @@ internal sealed partial class ConnectionManager(
     public IReadOnlyList<NodeName> ConnectedNodes =>
         [.. _connections.Values.Where(c => !c.PeerHidden && !c.IsClosed).Select(c => c.Peer).OrderBy(n => n.ToString(), StringComparer.Ordinal)];
 
+    /// <summary>Each link's queued bytes, for <c>kv.dist.link.queued_bytes</c>.</summary>
+    public IEnumerable<System.Diagnostics.Metrics.Measurement<long>> QueuedBytes() =>
+        _connections.Values.Select(c => new System.Diagnostics.Metrics.Measurement<long>(c.Outbox.QueuedBytes, new KeyValuePair<string, object?>("peer", c.Peer.ToString())));
+
     /// <summary>Starts accepting links on <paramref name="listener"/>; each link's frames go to the handler <paramref name="handlers"/> makes for it.</summary>
     public void Start(Socket listener, Func<NodeConnection, IControlHandler> handlers)
     {
@@ -86,15 +90,29 @@ internal sealed partial class ConnectionManager(
     /// linked process, a down message) go with <paramref name="connect"/> false: had the link gone
     /// down, both sides would already have seen the link or monitor end with <c>noconnection</c>.
     /// </remarks>
-    /// <returns><see langword="false"/> when the frame was dropped: the node cannot be reached (or is this one).</returns>
+    /// <returns>
+    /// <see langword="false"/> when the frame was dropped because the node cannot be reached (or is
+    /// this one). A <paramref name="bulk"/> frame (a process's message) is also dropped when the
+    /// link's queue is full (<see cref="NodeOptions.LinkMaxQueuedBytes"/>): that returns
+    /// <see langword="true"/>, counted as a dead letter <c>link_full</c>.
+    /// </returns>
     /// <exception cref="TermException">A value in the frame cannot cross the wire; nothing was queued.</exception>
     /// <exception cref="FrameTooLargeException">The frame is over the maximum; nothing was queued.</exception>
-    public bool Send<T>(NodeName peer, in T frame, bool connect = true)
+    public bool Send<T>(NodeName peer, in T frame, bool connect = true, bool bulk = false)
         where T : struct, IFrameContent
     {
-        if (_connections.TryGetValue(peer, out var connection) && connection.Send(frame))
+        if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
         {
-            return true;
+            if (bulk && connection.Outbox.IsFull)
+            {
+                metrics.DeadLetter("link_full");
+                return true;
+            }
+
+            if (connection.Send(frame))
+            {
+                return true;
+            }
         }
 
         if (peer.IsEmpty || peer == identity.Name || stopping.IsCancellationRequested)
@@ -103,7 +121,36 @@ internal sealed partial class ConnectionManager(
         }
 
         var (up, attempt, _) = Route(peer, connect ? LinkUse.Connect : LinkUse.IfUp);
-        return up?.Send(frame) ?? attempt?.Outbox.Send(frame) ?? false;
+        var outbox = up?.Outbox ?? attempt?.Outbox;
+        if (outbox is null)
+        {
+            return false;
+        }
+
+        if (bulk && outbox.IsFull)
+        {
+            metrics.DeadLetter("link_full");
+            return true;
+        }
+
+        return outbox.Send(frame);
+    }
+
+    /// <summary>
+    /// Completes when the link to <paramref name="peer"/> (or the attempt setting it up) is not busy:
+    /// at once when it is not, when there is none, or when it goes down.
+    /// </summary>
+    public ValueTask WhenWritableAsync(NodeName peer)
+    {
+        if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
+        {
+            return connection.Outbox.WhenWritableAsync();
+        }
+
+        lock (_gate)
+        {
+            return _attempts.TryGetValue(peer, out var attempt) ? attempt.Outbox.WhenWritableAsync() : ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>The link to <paramref name="peer"/>, set up on first use.</summary>
@@ -249,7 +296,7 @@ internal sealed partial class ConnectionManager(
                 return (null, running, null);
             }
 
-            attempt = new ConnectAttempt(peer, new FrameOutbox(terms, options.MaxFrameLength, metrics));
+            attempt = new ConnectAttempt(peer, NewOutbox());
             _attempts[peer] = attempt;
         }
 
@@ -366,7 +413,7 @@ internal sealed partial class ConnectionManager(
             }
 
             _attempts.Remove(peer.Peer, out attempt);
-            var outbox = attempt?.Outbox ?? new FrameOutbox(terms, options.MaxFrameLength, metrics);
+            var outbox = attempt?.Outbox ?? NewOutbox();
             connection = new NodeConnection(socket, stream, peer, outbound, outbox, options, terms, metrics, logger, this);
             _connections[peer.Peer] = connection;
         }
@@ -400,6 +447,8 @@ internal sealed partial class ConnectionManager(
                 : null;
         }
     }
+
+    private FrameOutbox NewOutbox() => new(terms, options.MaxFrameLength, options.LinkBusyBytes, options.LinkMaxQueuedBytes, metrics);
 
     /// <summary>Tells a new visible peer which other visible nodes this one is linked to, so that it links to them too.</summary>
     private void AnnouncePeers(NodeConnection connection)

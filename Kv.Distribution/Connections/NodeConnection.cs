@@ -88,6 +88,9 @@ internal sealed class NodeConnection : IDisposable
     public bool Send<T>(in T content)
         where T : struct, IFrameContent => _outbox.Send(content);
 
+    /// <summary>What the link's outbox holds that is not written yet.</summary>
+    public FrameOutbox Outbox => _outbox;
+
     /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply until <paramref name="deadline"/> (<see cref="Environment.TickCount64"/> ms).</summary>
     public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, long deadline, CancellationToken cancellationToken)
     {
@@ -111,6 +114,17 @@ internal sealed class NodeConnection : IDisposable
         {
             _pendingCalls.TryRemove(requestId, out _);
             throw NoConnection(Volatile.Read(ref _closeReason) ?? "closing");
+        }
+
+        // A busy link (back-pressure): wait for it to drain, or for the request to time out or the link to fail.
+        var writable = _outbox.WhenWritableAsync();
+        if (!writable.IsCompleted)
+        {
+            await Task.WhenAny(writable.AsTask(), pending.Task);
+            if (pending.Task.IsCompleted)
+            {
+                return await pending.Task;
+            }
         }
 
         try

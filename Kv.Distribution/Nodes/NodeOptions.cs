@@ -39,6 +39,18 @@ public sealed class NodeOptions
     /// <summary>The largest frame body sent or accepted; a larger one closes the link (received) or throws (sent).</summary>
     public int MaxFrameLength { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes queued on a link, not yet written, past which it is busy (Erlang's
+    /// <c>dist_buf_busy_limit</c>, <c>+zdbbl</c>): requests and <c>SendAsync</c> wait until it drains.
+    /// </summary>
+    public long LinkBusyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes queued on a link past which a message sent without waiting (<c>Send</c>) is dropped as a
+    /// dead letter (<c>kv.dist.dead_letters</c>, reason <c>link_full</c>): the bound on a sender's memory.
+    /// </summary>
+    public long LinkMaxQueuedBytes { get; init; } = 64 * 1024 * 1024;
+
     /// <summary>Where the node's console group leader writes output of processes started from here; <see cref="Console.Out"/> at start when null.</summary>
     public TextWriter? Console { get; init; }
 

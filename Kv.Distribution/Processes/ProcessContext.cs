@@ -51,6 +51,9 @@ public sealed class ProcessContext
     /// <summary>Sends <paramref name="message"/> to <paramref name="to"/>, on any node. Never throws; a message to a dead process is dropped.</summary>
     public void Send(Pid to, object? message) => Node.Send(to, message);
 
+    /// <summary>Sends as <see cref="Send(Pid, object?)"/>, first waiting while the link to the target's node is busy (back-pressure); see <see cref="Node.SendAsync"/>.</summary>
+    public ValueTask SendAsync(Pid to, object? message) => Node.SendAsync(to, message, Cancellation);
+
     /// <summary>Sends <paramref name="message"/> to the process registered as <paramref name="name"/> on <paramref name="node"/>.</summary>
     public void Send(string name, NodeName node, object? message) => Node.Send(name, node, message, Self);
 

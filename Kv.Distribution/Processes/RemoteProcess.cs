@@ -16,10 +16,26 @@ namespace Kv.Distribution.Processes;
 /// </summary>
 internal sealed class RemoteProcess(ConnectionManager links, ProcessRegistry registry, DistributionMetrics metrics, ILogger logger) : IProcess
 {
-    public void Send(Pid to, object? message) => Deliver(to.Node, new SendFrame(to, message));
+    /// <remarks>Never waits: past the link's bound (<see cref="Nodes.NodeOptions.LinkMaxQueuedBytes"/>) the message is dropped; <see cref="SendAsync"/> waits instead.</remarks>
+    public void Send(Pid to, object? message) => Deliver(to.Node, new SendFrame(to, message), bulk: true);
 
     /// <summary>A message for the process registered as <paramref name="name"/> on <paramref name="node"/>.</summary>
-    public void Send(string name, NodeName node, object? message, Pid? from) => Deliver(node, new RegSendFrame(from, name, message));
+    public void Send(string name, NodeName node, object? message, Pid? from) => Deliver(node, new RegSendFrame(from, name, message), bulk: true);
+
+    /// <summary>
+    /// <see cref="Send(Pid, object?)"/>, first waiting (asynchronously) while the link to the pid's
+    /// node is busy: back-pressure, as a process sending on a busy Erlang distribution port is suspended.
+    /// </summary>
+    public async ValueTask SendAsync(Pid to, object? message, CancellationToken cancellationToken)
+    {
+        var writable = links.WhenWritableAsync(to.Node);
+        if (!writable.IsCompleted)
+        {
+            await writable.AsTask().WaitAsync(cancellationToken);
+        }
+
+        Send(to, message);
+    }
 
     public void Link(Pid to, Pid from)
     {
@@ -62,12 +78,12 @@ internal sealed class RemoteProcess(ConnectionManager links, ProcessRegistry reg
     /// Puts <paramref name="frame"/> on the link to <paramref name="node"/>, setting it up first when
     /// <paramref name="connect"/> (see <see cref="ConnectionManager.Send"/>); <see langword="false"/> when it was dropped.
     /// </summary>
-    private bool Deliver<T>(NodeName node, in T frame, bool connect = true)
+    private bool Deliver<T>(NodeName node, in T frame, bool connect = true, bool bulk = false)
         where T : struct, IFrameContent
     {
         try
         {
-            if (links.Send(node, frame, connect))
+            if (links.Send(node, frame, connect, bulk))
             {
                 return true;
             }

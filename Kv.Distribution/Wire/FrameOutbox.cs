@@ -18,15 +18,15 @@ namespace Kv.Distribution.Wire;
 /// <para>A send that fails hands its exception to the link's failure callback once; later frames
 /// are dropped, as the link is going down.</para>
 /// <para>An outbox can exist before its socket does: while a link is being set up, frames queue in
-/// order (up to <see cref="MaxDetachedBytes"/>, past which they are refused) and go out with the
-/// first write once <see cref="Attach"/> gives it the socket; <see cref="Abandon"/> drops them when
-/// the link cannot be set up.</para>
+/// order and go out with the first write once <see cref="Attach"/> gives it the socket;
+/// <see cref="Abandon"/> drops them when the link cannot be set up.</para>
+/// <para><b>Back-pressure</b> (Erlang's busy distribution port): past <c>busyBytes</c> queued and
+/// not yet written, the outbox is busy: <see cref="WhenWritableAsync"/> waits until writes bring it
+/// back under, so that senders that can wait (requests, <c>SendAsync</c>) do. Past <c>maxBytes</c>
+/// it is full (<see cref="IsFull"/>): what the caller then does with a message is its policy.</para>
 /// </remarks>
 internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 {
-    /// <summary>How many bytes of frames may wait for a link that is being set up.</summary>
-    public const int MaxDetachedBytes = 64 * 1024 * 1024;
-
     private readonly Lock _gate = new();
     private Socket? _socket;
     private readonly TermCodec _terms;
@@ -38,16 +38,34 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     private bool _corked;
     private bool _closed;
 
+    private readonly long _busyBytes;
+    private readonly long _maxBytes;
     private Action<Exception> _onFailure = static _ => { };
     private int _detachedFrames;
+    private long _queued;
+    private TaskCompletionSource? _writable;
+    private long _busySince;
 
     /// <summary>Creates an outbox with no socket yet: frames queue until <see cref="Attach"/>.</summary>
-    public FrameOutbox(TermCodec terms, int maxFrameLength, DistributionMetrics metrics)
+    /// <param name="terms">Writes the frames' terms.</param>
+    /// <param name="maxFrameLength">The largest frame body.</param>
+    /// <param name="busyBytes">Queued bytes past which the outbox is busy (<see cref="WhenWritableAsync"/> waits).</param>
+    /// <param name="maxBytes">Queued bytes past which bulk frames are refused.</param>
+    /// <param name="metrics">Counts writes, bytes and busy time.</param>
+    public FrameOutbox(TermCodec terms, int maxFrameLength, long busyBytes, long maxBytes, DistributionMetrics metrics)
     {
         _terms = terms;
         _maxFrameLength = maxFrameLength;
+        _busyBytes = busyBytes;
+        _maxBytes = maxBytes;
         _metrics = metrics;
     }
+
+    /// <summary>Bytes of frames queued and not yet handed to the socket.</summary>
+    public long QueuedBytes => Volatile.Read(ref _queued);
+
+    /// <summary>Whether past the bound on what may be queued: messages that cannot wait are dropped.</summary>
+    public bool IsFull => QueuedBytes > _maxBytes;
 
     /// <summary>When the last byte was handed to the socket (<see cref="Environment.TickCount64"/>).</summary>
     public long LastWrite { get; private set; } = Environment.TickCount64;
@@ -69,6 +87,26 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     /// <exception cref="TermException">A value in the message cannot cross the wire; nothing was queued.</exception>
     public bool Post<T>(in T content)
         where T : struct, IFrameContent => Enqueue(content, deferFlush: true);
+
+    /// <summary>Completes when the outbox is not busy (at once when it is not, or is closed).</summary>
+    public ValueTask WhenWritableAsync()
+    {
+        lock (_gate)
+        {
+            if (_closed || _queued <= _busyBytes)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (_writable is null)
+            {
+                _writable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _busySince = Environment.TickCount64;
+            }
+
+            return new ValueTask(_writable.Task);
+        }
+    }
 
     private bool Enqueue<T>(in T content, bool deferFlush)
         where T : struct, IFrameContent
@@ -100,14 +138,9 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                 throw new FrameTooLargeException(length, _maxFrameLength);
             }
 
+            _queued += length + 4;
             if (_socket is null)
             {
-                if (_pending.Length > MaxDetachedBytes)
-                {
-                    _pending.Truncate(start);
-                    return false;
-                }
-
                 _detachedFrames++;
                 return true;
             }
@@ -210,6 +243,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
             }
 
             _pending.EndFrame(_pending.BeginFrame());
+            _queued += 4;
             if (_flushing || _corked || _socket is null)
             {
                 return;
@@ -221,29 +255,25 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
         _ = FlushAsync();
     }
 
-    /// <summary>Drops whatever is pending and refuses new frames.</summary>
-    public void Close()
-    {
-        lock (_gate)
-        {
-            _closed = true;
-        }
-    }
-
     /// <summary>Runs a flush that <see cref="Post"/> left to the thread pool.</summary>
     void IThreadPoolWorkItem.Execute() => _ = FlushAsync();
 
     public void Dispose()
     {
+        TaskCompletionSource? writable;
         lock (_gate)
         {
             _closed = true;
+            (writable, _writable) = (_writable, null);
             if (!_flushing)
             {
                 _pending.Dispose();
                 _sending.Dispose();
             }
         }
+
+        // Waiters go on, and find the link closed.
+        writable?.TrySetResult();
     }
 
     private async Task FlushAsync()
@@ -269,7 +299,22 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                 await _socket!.SendAsync(batch.WrittenMemory, SocketFlags.None);
                 LastWrite = Environment.TickCount64;
                 _metrics.Sent(batch.Length);
+                TaskCompletionSource? writable = null;
+                lock (_gate)
+                {
+                    _queued -= batch.Length;
+                    if (_writable is not null && _queued <= _busyBytes)
+                    {
+                        (writable, _writable) = (_writable, null);
+                    }
+                }
+
                 batch.Reset();
+                if (writable is not null)
+                {
+                    _metrics.LinkBusy(LastWrite - _busySince);
+                    writable.TrySetResult();
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
