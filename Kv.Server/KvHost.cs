@@ -97,6 +97,13 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: {string.Join(" ", ex.Failures)}");
             return 2;
         }
+        catch (CookieFileException ex)
+        {
+            // One line that names the file and the fix, as Erlang's "Cookie file ... must be
+            // accessible by owner only": a configuration error, not a crash.
+            await Console.Error.WriteLineAsync($"kv: {ex.Message}");
+            return 2;
+        }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             await Console.Error.WriteLineAsync($"kv: the TCP port is already in use ({ex.Message}); pick another with --port.");

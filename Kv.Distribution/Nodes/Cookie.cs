@@ -5,7 +5,9 @@ namespace Kv.Distribution.Nodes;
 /// <summary>
 /// Finds the node's cookie as Erlang does: the <c>--cookie</c> flag, else the <c>KV_COOKIE</c>
 /// environment variable, else the file <c>~/.kv.cookie</c>, created with random content and
-/// owner-only permissions when it is missing.
+/// owner-only permissions when it is missing. As in Erlang, a cookie file that its owner's group or
+/// others may access (any of the mode bits 077, on Unix) is refused: anyone who can read it can
+/// join the cluster and run code on it.
 /// </summary>
 public static class Cookie
 {
@@ -14,12 +16,20 @@ public static class Cookie
 
     private const int GeneratedLength = 20;
 
+    private const UnixFileMode GroupOrOthers =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
     /// <summary>The cookie file: <c>~/.kv.cookie</c>.</summary>
     public static string DefaultPath =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kv.cookie");
 
-    /// <summary>Returns the cookie from <paramref name="flag"/>, the environment or the cookie file.</summary>
-    /// <exception cref="InvalidOperationException">The cookie file exists but is empty.</exception>
+    /// <summary>
+    /// Returns the cookie from <paramref name="flag"/>, else the environment, else the cookie file
+    /// <paramref name="path"/> (<see cref="DefaultPath"/> when <see langword="null"/>; see
+    /// <see cref="ReadOrCreate"/>). The file is not looked at when the flag or the environment gives a cookie.
+    /// </summary>
+    /// <exception cref="CookieFileException">The cookie file is open to group or others, empty, or unreadable.</exception>
     public static string Resolve(string? flag, string? path = null)
     {
         if (!string.IsNullOrWhiteSpace(flag))
@@ -36,7 +46,14 @@ public static class Cookie
         return ReadOrCreate(path ?? DefaultPath);
     }
 
-    /// <summary>Reads the cookie file, creating it (owner read/write only) with a random cookie when missing.</summary>
+    /// <summary>
+    /// Reads the cookie file, creating it (mode 0600, owner read/write only) with a random cookie
+    /// when missing. On Unix an existing file must be accessible by its owner only (0600 or 0400).
+    /// </summary>
+    /// <exception cref="CookieFileException">
+    /// The file is open to group or others (the message names the file, its mode and the <c>chmod</c>
+    /// that fixes it), empty, or unreadable.
+    /// </exception>
     public static string ReadOrCreate(string path)
     {
         if (!File.Exists(path))
@@ -59,9 +76,37 @@ public static class Cookie
             }
         }
 
-        var text = File.ReadAllText(path).Trim();
+        string text;
+        try
+        {
+            CheckOwnerOnly(path);
+            text = File.ReadAllText(path).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CookieFileException(path, $"The cookie file {path} cannot be read ({ex.Message}); fix it, or pass --cookie.", ex);
+        }
+
         return text.Length > 0
             ? text
-            : throw new InvalidOperationException($"The cookie file {path} is empty; put a secret in it, or pass --cookie.");
+            : throw new CookieFileException(path, $"The cookie file {path} is empty; put a secret in it, or pass --cookie.");
+    }
+
+    /// <summary>Refuses a cookie file that group or others may access, as Erlang does ("must be accessible by owner only").</summary>
+    private static void CheckOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOthers) != 0)
+        {
+            var octal = Convert.ToString((int)mode, 8).PadLeft(4, '0');
+            throw new CookieFileException(
+                path,
+                $"Cookie file {path} must be accessible by owner only, but its mode is {octal}: run 'chmod 400 {path}' (or pass --cookie).");
+        }
     }
 }

@@ -131,8 +131,9 @@ public sealed class NodeLinkTests
         Assert.Empty(bar.ConnectedNodes);
     }
 
+    // A silent peer declared down within the tick window, and one that only ticks: TickTimeoutTests.
     [Fact]
-    public async Task TickTimeout_DeclaresASilentPeerDown()
+    public async Task IdleLinkBetweenTwoNodes_StaysUp_ForSeveralTickTimes()
     {
         await using var nodes = new TestNodes();
         var foo = await nodes.StartAsync("foo", tickTime: TimeSpan.FromMilliseconds(400));

@@ -70,12 +70,110 @@ public sealed class NodeNameAndCookieTests
         File.WriteAllText(path, "  ");
         try
         {
-            var error = Assert.Throws<InvalidOperationException>(() => Cookie.ReadOrCreate(path));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            var error = Assert.Throws<CookieFileException>(() => Cookie.ReadOrCreate(path));
             Assert.Contains("--cookie", error.Message, StringComparison.Ordinal);
+            Assert.Equal(path, error.Path);
         }
         finally
         {
             File.Delete(path);
         }
     }
+
+    // Erlang: "Cookie file ... must be accessible by owner only". Any bit of 077 is refused.
+    [Theory]
+    [InlineData("0644")]
+    [InlineData("0640")]
+    [InlineData("0604")]
+    [InlineData("0660")]
+    [InlineData("0620")]
+    [InlineData("0602")]
+    [InlineData("0610")]
+    public void Cookie_FileOpenToGroupOrOthers_IsRefused_NamingTheFileItsModeAndTheFix(string octal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only.");
+            return;
+        }
+
+        SkipWhenTheEnvironmentHasACookie();
+        var path = WriteCookieFile("open-secret", (UnixFileMode)Convert.ToInt32(octal, 8));
+        try
+        {
+            var error = Assert.Throws<CookieFileException>(() => Cookie.Resolve(null, path));
+
+            Assert.Equal($"Cookie file {path} must be accessible by owner only, but its mode is {octal}: run 'chmod 400 {path}' (or pass --cookie).", error.Message);
+            Assert.Equal(path, error.Path);
+            Assert.DoesNotContain("open-secret", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("0600")]
+    [InlineData("0400")]
+    public void Cookie_OwnerOnlyFile_IsAccepted(string octal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only.");
+            return;
+        }
+
+        SkipWhenTheEnvironmentHasACookie();
+        var path = WriteCookieFile("owner-secret\n", (UnixFileMode)Convert.ToInt32(octal, 8));
+        try
+        {
+            Assert.Equal("owner-secret", Cookie.Resolve(null, path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Cookie_FromTheFlag_IgnoresAnOpenCookieFile()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only.");
+            return;
+        }
+
+        var path = WriteCookieFile("open-secret", (UnixFileMode)Convert.ToInt32("0644", 8));
+        try
+        {
+            Assert.Equal("from-flag", Cookie.Resolve("from-flag", path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A cookie file in the temp folder with exactly <paramref name="mode"/> (the umask does not apply to chmod).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string WriteCookieFile(string content, UnixFileMode mode)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kv-cookie-{Guid.NewGuid():N}");
+        File.WriteAllText(path, content);
+        File.SetUnixFileMode(path, mode);
+        return path;
+    }
+
+    /// <summary>KV_COOKIE comes before the file in <see cref="Cookie.Resolve"/>: with it set, the file is never read.</summary>
+    private static void SkipWhenTheEnvironmentHasACookie() =>
+        Assert.SkipWhen(
+            !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Cookie.EnvironmentVariable)),
+            $"{Cookie.EnvironmentVariable} is set in this environment, and it wins over the cookie file.");
 }
