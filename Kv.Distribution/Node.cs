@@ -207,6 +207,9 @@ public sealed class Node : IAsyncDisposable
         }
     }
 
+    /// <summary>The links that are up, hidden ones included, with what each has queued (the shell's <c>info</c>).</summary>
+    public IReadOnlyList<LinkStatus> LinkStatuses() => Links.Statuses();
+
     /// <summary>Closes the link to <paramref name="node"/> (Erlang's <c>Node.disconnect</c>); it comes back on next use.</summary>
     /// <returns><see langword="false"/> when there was no link.</returns>
     public bool Disconnect(NodeName node) => Links.Disconnect(node);

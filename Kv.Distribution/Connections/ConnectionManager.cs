@@ -58,6 +58,12 @@ internal sealed partial class ConnectionManager(
     public IReadOnlyList<NodeName> ConnectedNodes =>
         [.. _connections.Values.Where(c => !c.PeerHidden && !c.IsClosed).Select(c => c.Peer).OrderBy(n => n.ToString(), StringComparer.Ordinal)];
 
+    /// <summary>Every link that is up, ordered by peer.</summary>
+    public IReadOnlyList<LinkStatus> Statuses() =>
+        [.. _connections.Values.Where(c => !c.IsClosed)
+            .Select(c => new LinkStatus(c.Peer, c.PeerCreation, c.Outbound, c.PeerHidden, c.Outbox.QueuedBytes, c.Outbox.BusyTime))
+            .OrderBy(l => l.Peer.ToString(), StringComparer.Ordinal)];
+
     /// <summary>Each link's queued bytes, for <c>kv.dist.link.queued_bytes</c>.</summary>
     public IEnumerable<System.Diagnostics.Metrics.Measurement<long>> QueuedBytes() =>
         _connections.Values.Select(c => new System.Diagnostics.Metrics.Measurement<long>(c.Outbox.QueuedBytes, new KeyValuePair<string, object?>("peer", c.Peer.ToString())));

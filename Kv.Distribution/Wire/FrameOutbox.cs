@@ -45,6 +45,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     private long _queued;
     private TaskCompletionSource? _writable;
     private long _busySince;
+    private long _busyMilliseconds;
 
     /// <summary>Creates an outbox with no socket yet: frames queue until <see cref="Attach"/>.</summary>
     /// <param name="terms">Writes the frames' terms.</param>
@@ -63,6 +64,19 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 
     /// <summary>Bytes of frames queued and not yet handed to the socket.</summary>
     public long QueuedBytes => Volatile.Read(ref _queued);
+
+    /// <summary>How long the outbox has been busy in all, the current stretch included.</summary>
+    public TimeSpan BusyTime
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = _writable is null ? 0 : Environment.TickCount64 - _busySince;
+                return TimeSpan.FromMilliseconds(_busyMilliseconds + now);
+            }
+        }
+    }
 
     /// <summary>Whether past the bound on what may be queued: messages that cannot wait are dropped.</summary>
     public bool IsFull => QueuedBytes > _maxBytes;
@@ -306,6 +320,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                     if (_writable is not null && _queued <= _busyBytes)
                     {
                         (writable, _writable) = (_writable, null);
+                        _busyMilliseconds += LastWrite - _busySince;
                     }
                 }
 

@@ -26,6 +26,7 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
     public const string Help = """
         node                              this node's name
         nodes                             the nodes this one is linked to
+        info                              this node, its processes, and each link's queue
         connect N | disconnect N          link to N, or drop the link
         ping N                            pong when N answers, else pang
         rpc N Module.Function args...     run an exported function on N and print its value
@@ -58,6 +59,7 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
                 "quit" or "exit" => new ShellResult(true, string.Empty, Quit: true),
                 "node" => new ShellResult(true, nodeHost.Node?.Name.ToString() ?? "nonode@nohost"),
                 "nodes" => new ShellResult(true, TermFormatter.Format(RequireNode().ConnectedNodes.Select(n => n.ToString()).ToArray())),
+                "info" => new ShellResult(true, Info(RequireNode())),
                 "connect" when words.Count == 2 => new ShellResult(true, Format(await RequireNode().ConnectAsync(NodeName.Parse(words[1]), cancellationToken))),
                 "disconnect" when words.Count == 2 => new ShellResult(true, Format(RequireNode().Disconnect(NodeName.Parse(words[1])))),
                 "ping" when words.Count == 2 => new ShellResult(true, (await RequireNode().PingAsync(NodeName.Parse(words[1]), cancellationToken)).ToString().ToLowerInvariant()),
@@ -144,6 +146,25 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
 
     private Node RequireNode() =>
         nodeHost.Node ?? throw new InvalidOperationException("This node is not distributed: start it with --sname NAME (or --name NAME@HOST).");
+
+    /// <summary>The node, its process count, and a line per link: direction, queued bytes, time busy.</summary>
+    private static string Info(Node node)
+    {
+        var lines = new List<string> { $"{node.Name} (creation {node.Creation}), {node.ProcessCount} processes" };
+        foreach (var link in node.LinkStatuses())
+        {
+            lines.Add(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"  {link.Peer} {(link.Outbound ? "outbound" : "inbound")}{(link.Hidden ? " hidden" : string.Empty)}, creation {link.PeerCreation}, queued {link.QueuedBytes} B, busy {link.BusyTime.TotalSeconds:0.0} s"));
+        }
+
+        if (lines.Count == 1)
+        {
+            lines.Add("  no links");
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
 
     private static string Format(bool value) => value ? "true" : "false";
 }

@@ -40,6 +40,16 @@ public sealed partial class ConsoleHostTests : ClusterTestBase
     }
 
     [DistributedFact]
+    public async Task Info_ShowsTheNode_AndEachLinkWithItsQueue()
+    {
+        var shell = Cluster.StartProcess("info", NodeCluster.CookieValue, ["--eval", $"ping {Cluster.Self.Name}; info"]);
+
+        Assert.Equal(0, await shell.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Matches($@"{Regex.Escape(Cluster.NameOf("info").ToString())} \(creation \d+\), \d+ processes", shell.Output);
+        Assert.Matches($@"  {Regex.Escape(Cluster.Self.Name.ToString())} outbound( hidden)?, creation {Cluster.Self.Creation}, queued \d+ B, busy \d+\.\d s", shell.Output);
+    }
+
+    [DistributedFact]
     public async Task Sigterm_StopsTheNode_AndPeersSeeItLeaveAtOnce()
     {
         var (foo, process) = await Cluster.StartNodeAsync("foo");
