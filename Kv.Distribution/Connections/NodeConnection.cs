@@ -116,7 +116,21 @@ internal sealed class NodeConnection : IDisposable
             throw NoConnection(Volatile.Read(ref _closeReason) ?? "closing");
         }
 
-        // A busy link (back-pressure): wait for it to drain, or for the request to time out or the link to fail.
+        // From here on the request ends at its reply, its deadline (the sweeper), the link's failure or the caller's cancellation.
+        await using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(
+                static (state, token) =>
+                {
+                    var (connection, id) = ((NodeConnection, ulong))state!;
+                    if (connection._pendingCalls.TryRemove(id, out var abandoned))
+                    {
+                        abandoned.TrySetCanceled(token);
+                    }
+                },
+                (this, requestId))
+            : default;
+
+        // A busy link (back-pressure): wait for it to drain, unless the request ends first.
         var writable = _outbox.WhenWritableAsync();
         if (!writable.IsCompleted)
         {
@@ -142,21 +156,6 @@ internal sealed class NodeConnection : IDisposable
             throw;
         }
 
-        if (!cancellationToken.CanBeCanceled)
-        {
-            return await pending.Task;
-        }
-
-        await using var registration = cancellationToken.UnsafeRegister(
-            static (state, token) =>
-            {
-                var (connection, id) = ((NodeConnection, ulong))state!;
-                if (connection._pendingCalls.TryRemove(id, out var abandoned))
-                {
-                    abandoned.TrySetCanceled(token);
-                }
-            },
-            (this, requestId));
         return await pending.Task;
     }
 
