@@ -10,6 +10,9 @@ namespace Kv.Tests.Support;
 /// <param name="Took">How long the reply took (the deadline when none came).</param>
 internal sealed record Sample(long SentAt, string Request, string? Reply, string? Value, TimeSpan Took)
 {
+    /// <summary>When the reply came (or the deadline passed), as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long AnsweredAt => SentAt + (long)(Took.TotalSeconds * Stopwatch.Frequency);
+
     public override string ToString() => $"{Request} -> {Reply ?? "(no reply)"} in {Took.TotalMilliseconds:0} ms";
 }
 
@@ -41,6 +44,9 @@ internal sealed class RequestLoop : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Whether the loop has ended: stopped, or a request went unanswered.</summary>
+    public bool IsStopped => _running.IsCompleted;
 
     /// <summary>Starts asking <c>request(0)</c>, <c>request(1)</c>, ... on <paramref name="client"/>.</summary>
     public static RequestLoop Start(TextClient client, Func<int, string> request, TimeSpan deadline) => new(client, request, deadline);

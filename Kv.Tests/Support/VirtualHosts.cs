@@ -139,7 +139,7 @@ internal sealed partial class VirtualHosts : IAsyncDisposable
     /// <summary>Undoes <see cref="BlackHoleAsync"/>.</summary>
     public Task RestoreAsync(string host) => Nft(host, "delete", "element", "inet", Table, "dead", $"{{ {VirtualHost.Interface} }}");
 
-    /// <summary>Drops every TCP packet to or from <paramref name="port"/> on <paramref name="host"/> (either end of a connection), both ways.</summary>
+    /// <summary>Drops every TCP packet to or from <paramref name="port"/> on <paramref name="host"/> (either end of a connection), both ways, except on its loopback.</summary>
     public Task BlockPortAsync(string host, int port) =>
         Nft(host, "add", "element", "inet", Table, "ports", $"{{ {port.ToString(CultureInfo.InvariantCulture)} }}");
 
@@ -233,15 +233,15 @@ internal sealed partial class VirtualHosts : IAsyncDisposable
                     type filter hook input priority 0; policy accept;
                     iifname @dead drop
                     ip saddr @cut drop
-                    tcp dport @ports drop
-                    tcp sport @ports drop
+                    iifname != "lo" tcp dport @ports drop
+                    iifname != "lo" tcp sport @ports drop
                 }
                 chain output {
                     type filter hook output priority 0; policy accept;
                     oifname @dead drop
                     ip daddr @cut drop
-                    tcp sport @ports drop
-                    tcp dport @ports drop
+                    oifname != "lo" tcp sport @ports drop
+                    oifname != "lo" tcp dport @ports drop
                 }
             }
             """);
