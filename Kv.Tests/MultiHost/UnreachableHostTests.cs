@@ -40,7 +40,7 @@ public sealed partial class UnreachableHostTests
         var routed = await RequestLoop.AskAsync(client, "CREATE shopping", MultiHostCluster.RequestDeadline);
         var own = await RequestLoop.AskAsync(client, "CREATE apples", MultiHostCluster.RequestDeadline);
 
-        Measurements.Report($"unreachable {what}: ERROR for bar's bucket after", routed.Took);
+        Measurements.Report($"unreachable {what}: {routed}");
         Assert.True(routed.Reply == "ERROR", $"CREATE shopping (bar's) must answer ERROR within {MultiHostCluster.RequestDeadline.TotalSeconds:0} s: {routed}. foo's output:\n{foo.Output}");
         Assert.Equal("OK", own.Reply);
     }
@@ -58,7 +58,18 @@ public sealed partial class UnreachableHostTests
         var probe = cluster.StartEval("baz", "probe", $"ping {cluster.NameOf("bar")}");
 
         // Starting the process takes a second or two; the ping itself ends within the handshake timeout (5 s).
-        Assert.Equal(0, await probe.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        int exitCode;
+        try
+        {
+            exitCode = await probe.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"--eval \"ping bar\" did not end within 15 s. Its output:\n{probe.Output}");
+            throw;
+        }
+
+        Assert.Equal(0, exitCode);
         Measurements.Report($"unreachable {what}: --eval ping ended after", Stopwatch.GetElapsedTime(started));
         Assert.Matches(Pang(), probe.Output);
     }
