@@ -59,12 +59,13 @@ public abstract class PeerFaultTests
             $"foo declared bar down {declaredDown.TotalSeconds:0.0} s after the fault, past the tick window ({PeerFaultScenario.TickWindow.TotalSeconds:0.0} s for a tick time of {MultiHostCluster.TickTime.TotalSeconds:0} s).");
 
         // The fault ends: the very connection that saw the errors reads bar's bucket again, unchanged.
-        await scenario.UndoAsync(Fault);
-        var recovered = await Eventually.TrueAsync(
-            async () => (await RequestLoop.AskAsync(scenario.Client, "GET shopping milk", deadline)).Value == "1",
+        var backAt = await scenario.UndoAsync(Fault);
+        var first = await RequestLoop.AskAsync(scenario.Client, "GET shopping milk", deadline);
+        await Eventually.TrueAsync(
+            async () => first.Value == "1" || (await RequestLoop.AskAsync(scenario.Client, "GET shopping milk", deadline)).Value == "1",
             s_recovery,
             "GET shopping milk on the same connection to answer 1 again");
-        Measurements.Report($"{Fault}: recovered after the fault ended", recovered);
+        Measurements.Report($"{Fault}: first request after the fault ended: {first}; recovered after", Stopwatch.GetElapsedTime(backAt));
     }
 
     [MultiHostFact]
