@@ -199,7 +199,13 @@ internal sealed partial class VirtualHosts : IAsyncDisposable
                 ["-n", _hub, "link", "add", "tester", "type", "veth", "peer", "name", $"kvt{n}", "netns", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
             if (made.ExitCode != 0)
             {
-                continue; // kvtN exists: another test network has N
+                // kvtN exists: another test network has N. Any other failure is this machine's.
+                if (!made.Error.Contains("exists", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException($"`{made.Command}` failed: {made.Error.Trim()}");
+                }
+
+                continue;
             }
 
             Subnet = n;
