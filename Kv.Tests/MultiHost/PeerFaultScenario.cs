@@ -12,8 +12,7 @@ public enum PeerFault
     /// <summary>bar's process is stopped (SIGSTOP): its host answers TCP, the node reads and writes nothing.</summary>
     Freeze,
 
-    /// <summary>bar's host drops every packet in and out (nftables): it vanishes for everyone.</summary>
-    BlackHole,
+    // A black-holed host (VirtualHosts.BlackHoleAsync) looks to foo as Cut does; UnreachableHostTests use it.
 }
 
 /// <summary>
@@ -88,9 +87,6 @@ internal sealed class PeerFaultScenario : IAsyncDisposable
             case PeerFault.Freeze:
                 Bar.Freeze();
                 break;
-            case PeerFault.BlackHole:
-                await network.BlackHoleAsync("bar");
-                break;
         }
 
         return Stopwatch.GetTimestamp();
@@ -107,9 +103,6 @@ internal sealed class PeerFaultScenario : IAsyncDisposable
                 break;
             case PeerFault.Freeze:
                 Bar.Resume();
-                break;
-            case PeerFault.BlackHole:
-                await network.RestoreAsync("bar");
                 break;
         }
 
