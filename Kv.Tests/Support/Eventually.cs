@@ -11,8 +11,8 @@ internal static class Eventually
     private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan s_defaultDeadline = TimeSpan.FromSeconds(5);
 
-    /// <summary>Returns how long it took <paramref name="condition"/> to hold; fails the test at the deadline.</summary>
-    public static async Task<TimeSpan> TrueAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
+    /// <summary>Returns how long it took <paramref name="condition"/> to hold; fails the test at the deadline. <paramref name="interval"/> spaces out a costly condition.</summary>
+    public static async Task<TimeSpan> TrueAsync(Func<Task<bool>> condition, TimeSpan deadline, string what, TimeSpan? interval = null)
     {
         var started = Stopwatch.GetTimestamp();
         while (!await condition())
@@ -22,7 +22,7 @@ internal static class Eventually
                 Assert.Fail($"Not true within {deadline}: {what}");
             }
 
-            await Task.Delay(s_interval, TestContext.Current.CancellationToken);
+            await Task.Delay(interval ?? s_interval, TestContext.Current.CancellationToken);
         }
 
         return Stopwatch.GetElapsedTime(started);

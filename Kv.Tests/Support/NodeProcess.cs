@@ -16,6 +16,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
+    private bool _disposed;
 
     private NodeProcess(Process process) => _process = process;
 
@@ -35,9 +36,16 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
-    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start([], environment, args);
+
+    /// <summary>
+    /// Starts the node behind a command prefix, such as <c>ip netns exec NS</c>, that runs
+    /// <c>dotnet Kv.Server.dll ARGS</c> in its place (it must exec, not fork: <see cref="Id"/> is then
+    /// the node's own process, which signals reach).
+    /// </summary>
+    public static NodeProcess Start(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,6 +55,11 @@ internal sealed partial class NodeProcess : IAsyncDisposable
             // Not the repository root: a nodes.json there would route this node's buckets.
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var word in prefix.Skip(1).Concat(prefix.Count > 0 ? ["dotnet"] : []))
+        {
+            info.ArgumentList.Add(word);
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll"));
         foreach (var arg in args)
         {
@@ -69,11 +82,15 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Waits for an output line matching <paramref name="pattern"/> and returns its match.</summary>
-    public async Task<Match> WaitForLineAsync(Regex pattern)
+    /// <summary>
+    /// Waits for an output line matching <paramref name="pattern"/> and returns its match. Lines are
+    /// read in order, once: those before the match are passed over for good.
+    /// </summary>
+    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan? deadline = null)
     {
+        var limit = deadline ?? s_deadline;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(s_deadline);
+        timeout.CancelAfter(limit);
         try
         {
             await foreach (var line in _lines.Reader.ReadAllAsync(timeout.Token))
@@ -89,7 +106,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         {
         }
 
-        throw new TimeoutException($"No line matched {pattern} within {s_deadline}. Output:\n{Output}");
+        throw new TimeoutException($"No line matched {pattern} within {limit}. Output:\n{Output}");
     }
 
     /// <summary>Waits for the line that says where the TCP server listens and returns its port.</summary>
@@ -113,6 +130,29 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as a service manager or <c>kill</c> does.</summary>
     public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
 
+    /// <summary>Freezes the process (SIGSTOP, as <c>kill -STOP</c>): it runs nothing, its sockets stay open and unread.</summary>
+    public void Freeze() => Assert.Equal(0, Kill(_process.Id, SigStop));
+
+    /// <summary>Lets a frozen process run again (SIGCONT).</summary>
+    public void Resume() => Assert.Equal(0, Kill(_process.Id, SigCont));
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's resident memory now (VmRSS in <c>/proc/PID/status</c>), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"No VmRSS line in /proc/{_process.Id}/status.");
+    }
+
     /// <summary>Waits for the process to exit within <paramref name="limit"/>; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan limit)
     {
@@ -122,6 +162,12 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -147,6 +193,8 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

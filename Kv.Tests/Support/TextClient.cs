@@ -19,11 +19,25 @@ internal sealed class TextClient : IAsyncDisposable
 
     private TextClient(Socket socket) => _socket = socket;
 
-    public static async Task<TextClient> ConnectAsync(IPEndPoint endPoint)
+    /// <summary>Connects to <paramref name="endPoint"/>, from <paramref name="local"/> when given (an address of this machine to leave from).</summary>
+    public static async Task<TextClient> ConnectAsync(IPEndPoint endPoint, IPEndPoint? local = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endPoint, TestContext.Current.CancellationToken);
-        return new TextClient(socket);
+        try
+        {
+            if (local is not null)
+            {
+                socket.Bind(local);
+            }
+
+            await socket.ConnectAsync(endPoint, TestContext.Current.CancellationToken);
+            return new TextClient(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
