@@ -12,8 +12,11 @@ namespace Kv.Distribution.Connections;
 /// with the link (whichever side's connection won), or with <see cref="Rpc.RpcFailure.NoConnection"/>
 /// and a reason that names the step that failed.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The abort source has no timer; it is only ever cancelled.")]
 internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool background = false)
 {
+    private readonly CancellationTokenSource _abort = new();
+
     public NodeName Peer { get; } = peer;
 
     /// <summary>Whether the node started it on its own, to find out whether an unreachable peer is back (<see cref="UnreachablePeers"/>).</summary>
@@ -25,8 +28,17 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
     /// <summary>Frames for the peer, queued until the link is up.</summary>
     public FrameOutbox Outbox { get; } = outbox;
 
+    /// <summary>Whether a link took it over (with its queued frames); set under the manager's lock.</summary>
+    public bool Adopted { get; set; }
+
+    /// <summary>Whether a newer attempt replaced it (<see cref="Abort"/>); set under the manager's lock.</summary>
+    public bool Superseded { get; set; }
+
     /// <summary>Completes with the link, or fails with <see cref="Rpc.RpcException"/> NoConnection.</summary>
     public TaskCompletionSource<NodeConnection> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Gives up (a newer attempt replaces this one): its steps end at once.</summary>
+    public void Abort() => _abort.Cancel();
 
     /// <summary>
     /// Looks the peer up, connects and runs the initiator's handshake, all within
@@ -39,7 +51,7 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
     {
         var step = "looking it up";
         Socket? socket = null;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
         deadline.CancelAfter(options.HandshakeTimeout);
         try
         {
@@ -71,7 +83,9 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
         catch (OperationCanceledException ex)
         {
             socket?.Dispose();
-            var why = stopping.IsCancellationRequested ? "this node is stopping" : $"no answer within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
+            var why = stopping.IsCancellationRequested ? "this node is stopping"
+                : _abort.IsCancellationRequested ? "replaced by a newer attempt"
+                : $"no answer within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
             throw new ConnectException($"{step}: {why}", ex);
         }
         catch (Exception ex) when (ex is not ConnectException)

@@ -1,21 +1,81 @@
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Rpc;
 
 namespace Kv.Distribution.Connections;
 
 /// <summary>Peers known to be unreachable (<see cref="UnreachablePeers"/>): requests for them fail at once, and the node retries them in the background.</summary>
 internal sealed partial class ConnectionManager
 {
+    /// <summary>How long a request that probes a peer known to be unreachable waits before it fails.</summary>
+    private static readonly TimeSpan s_gatedWait = TimeSpan.FromMilliseconds(500);
+
     /// <summary>What a caller wants of the link to a peer.</summary>
     private enum LinkUse
     {
         /// <summary>Use the link, or the attempt setting it up; start none.</summary>
         IfUp,
 
-        /// <summary>Use the link, setting it up if needed, unless the peer is known to be unreachable.</summary>
-        Connect,
+        /// <summary>Send a frame: use the link, setting it up if needed; refused at once while the peer is known to be unreachable.</summary>
+        Send,
 
-        /// <summary>As <see cref="Connect"/>, trying even a peer known to be unreachable.</summary>
+        /// <summary>
+        /// A request (a call, a spawn): use the link, setting it up if needed; while the peer is known
+        /// to be unreachable, fail at once, but for an occasional probe (<see cref="UnreachablePeers.TryProbe"/>)
+        /// that waits briefly on a fresh attempt, so that a request soon after the peer is back goes through.
+        /// </summary>
+        Request,
+
+        /// <summary>As <see cref="Request"/>, trying even a peer known to be unreachable, for as long as an attempt takes.</summary>
         Force,
+    }
+
+    /// <summary>
+    /// A probe of a gated peer, under the lock: the attempt in flight when it is fresh (started
+    /// within <see cref="UnreachablePeers.ProbeInterval"/>), else a new one, replacing a stale one
+    /// (a partition healed meanwhile leaves an attempt stuck on a dropped SYN).
+    /// </summary>
+    /// <returns>The attempt, and whether it is new: the caller starts it once out of the lock.</returns>
+    private (ConnectAttempt Attempt, bool Start) ProbeLocked(NodeName peer)
+    {
+        if (_attempts.TryGetValue(peer, out var running))
+        {
+            if (Environment.TickCount64 - running.Started < (long)UnreachablePeers.ProbeInterval.TotalMilliseconds)
+            {
+                return (running, false);
+            }
+
+            running.Superseded = true;
+            running.Abort();
+        }
+
+        var attempt = new ConnectAttempt(peer, NewOutbox(), background: true);
+        _attempts[peer] = attempt;
+        return (attempt, true);
+    }
+
+    /// <summary>
+    /// Waits for a probe's attempt at most <see cref="s_gatedWait"/> (and not past <paramref name="deadline"/>),
+    /// so that the first request after a peer is back goes through and the others fail fast.
+    /// </summary>
+    private async Task<NodeConnection> ProbeAsync(ConnectAttempt probe, string reason, long deadline, CancellationToken cancellationToken)
+    {
+        var wait = Math.Min((long)s_gatedWait.TotalMilliseconds, Math.Max(deadline - Environment.TickCount64, 0));
+        try
+        {
+            return await probe.Completion.Task.WaitAsync(TimeSpan.FromMilliseconds(wait), cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or RpcException)
+        {
+            throw new RpcException(
+                RpcFailure.NoConnection,
+                probe.Peer.ToString(),
+                $"Cannot reach {probe.Peer}: {reason} (it is retried in the background; requests fail at once meanwhile).",
+                innerException: ex);
+        }
+        finally
+        {
+            _unreachable.ProbeEnded(probe.Peer);
+        }
     }
 
     /// <summary>Gates <paramref name="peer"/>, and starts retrying it unless that runs already.</summary>

@@ -126,7 +126,7 @@ internal sealed partial class ConnectionManager(
             return false;
         }
 
-        var (up, attempt, _) = Route(peer, connect ? LinkUse.Connect : LinkUse.IfUp);
+        var (up, attempt, _) = Route(peer, connect ? LinkUse.Send : LinkUse.IfUp);
         var outbox = up?.Outbox ?? attempt?.Outbox;
         if (outbox is null)
         {
@@ -177,13 +177,20 @@ internal sealed partial class ConnectionManager(
             throw new ArgumentException($"{peer} is this node; there is no link to oneself.", nameof(peer));
         }
 
-        var (up, attempt, gated) = Route(peer, force ? LinkUse.Force : LinkUse.Connect);
-        if (gated is not null)
+        var (up, attempt, gated) = Route(peer, force ? LinkUse.Force : LinkUse.Request);
+        if (up is not null)
         {
-            throw new RpcException(RpcFailure.NoConnection, peer.ToString(), $"Cannot reach {peer}: {gated} (it is retried in the background; requests fail at once meanwhile).");
+            return ValueTask.FromResult(up);
         }
 
-        return up is not null ? ValueTask.FromResult(up) : new ValueTask<NodeConnection>(WaitForLinkAsync(attempt!, deadline, cancellationToken));
+        if (gated is not null)
+        {
+            return attempt is null
+                ? throw new RpcException(RpcFailure.NoConnection, peer.ToString(), $"Cannot reach {peer}: {gated} (it is retried in the background; requests fail at once meanwhile).")
+                : new ValueTask<NodeConnection>(ProbeAsync(attempt, gated, deadline, cancellationToken));
+        }
+
+        return new ValueTask<NodeConnection>(WaitForLinkAsync(attempt!, deadline, cancellationToken));
     }
 
     /// <summary>The link to <paramref name="peer"/>, waiting for it as long as setting it up may take.</summary>
@@ -254,7 +261,7 @@ internal sealed partial class ConnectionManager(
         {
             if (NodeName.TryParse(text, out var peer, out _) && peer != identity.Name && !_connections.ContainsKey(peer))
             {
-                _ = Route(peer, LinkUse.Connect);
+                _ = Route(peer, LinkUse.Send);
             }
         }
     }
@@ -267,24 +274,29 @@ internal sealed partial class ConnectionManager(
             _connections.TryRemove(KeyValuePair.Create(connection.Peer, connection));
         }
 
-        metrics.LinkDown();
-        DistributionLog.LinkDown(logger, connection.Peer.ToString(), reason);
+        // Gated before anyone hears of the link's end (its pending calls fail after this returns):
+        // requests that follow must find the peer known to be unreachable.
         if (connection.WentSilent && !stopping.IsCancellationRequested)
         {
             GateAndRetry(connection.Peer, reason);
         }
 
+        metrics.LinkDown();
+        DistributionLog.LinkDown(logger, connection.Peer.ToString(), reason);
+
         LinkDown?.Invoke(connection.Peer, reason);
     }
 
     /// <summary>
-    /// The link to <paramref name="peer"/> when it is up; else, unless <paramref name="use"/> forces
-    /// it, the reason it is known to be unreachable; else the attempt setting it up (started here
-    /// when there is none and <paramref name="use"/> asks to connect).
+    /// The link to <paramref name="peer"/> when it is up; else the attempt setting it up (started
+    /// here when there is none and <paramref name="use"/> asks to connect), with the reason the peer
+    /// is known to be unreachable when it is (then a request gets the retry to wait on, briefly, and
+    /// anything else no attempt at all).
     /// </summary>
     private (NodeConnection? Connection, ConnectAttempt? Attempt, string? Gated) Route(NodeName peer, LinkUse use)
     {
         ConnectAttempt attempt;
+        string? gated;
         lock (_gate)
         {
             if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
@@ -292,22 +304,34 @@ internal sealed partial class ConnectionManager(
                 return (connection, null, null);
             }
 
-            if (use != LinkUse.Force && _unreachable.IsGated(peer, out var reason))
+            gated = use != LinkUse.Force && _unreachable.IsGated(peer, out var reason) ? reason : null;
+            if (gated is not null)
             {
-                return (null, null, reason);
-            }
+                if (use != LinkUse.Request || !_unreachable.TryProbe(peer))
+                {
+                    return (null, null, gated);
+                }
 
-            if (_attempts.TryGetValue(peer, out var running) || use == LinkUse.IfUp)
+                (attempt, var start) = ProbeLocked(peer);
+                if (!start)
+                {
+                    return (null, attempt, gated);
+                }
+            }
+            else
             {
-                return (null, running, null);
-            }
+                if (_attempts.TryGetValue(peer, out var running) || use == LinkUse.IfUp)
+                {
+                    return (null, running, null);
+                }
 
-            attempt = new ConnectAttempt(peer, NewOutbox());
-            _attempts[peer] = attempt;
+                attempt = new ConnectAttempt(peer, NewOutbox());
+                _attempts[peer] = attempt;
+            }
         }
 
         _ = RunConnectAsync(attempt);
-        return (null, attempt, null);
+        return (null, attempt, gated);
     }
 
     private async Task RunConnectAsync(ConnectAttempt attempt)
@@ -349,23 +373,35 @@ internal sealed partial class ConnectionManager(
     {
         lock (_gate)
         {
-            if (!_attempts.TryGetValue(attempt.Peer, out var current) || current != attempt)
+            if (attempt.Adopted)
             {
-                return;
+                return; // A link took it over (see Decide): its outbox is that link's now.
             }
 
-            _attempts.Remove(attempt.Peer);
+            if (_attempts.TryGetValue(attempt.Peer, out var current) && current == attempt)
+            {
+                _attempts.Remove(attempt.Peer);
+            }
+        }
+
+        // Gated before anyone hears of the failure: a request that the failure's answer prompts
+        // must find the peer known to be unreachable, not start another slow attempt.
+        if (!attempt.Superseded && !stopping.IsCancellationRequested
+            && Environment.TickCount64 - attempt.Started >= (long)UnreachablePeers.SlowFailure.TotalMilliseconds)
+        {
+            GateAndRetry(attempt.Peer, reason);
         }
 
         var dropped = attempt.Outbox.Abandon();
         attempt.Completion.TrySetException(new RpcException(
             RpcFailure.NoConnection, attempt.Peer.ToString(), $"Cannot reach {attempt.Peer}: {reason}.", innerException: inner));
+        if (attempt.Superseded)
+        {
+            return;
+        }
+
         LogUnreachable(attempt.Peer, reason, dropped);
         metrics.DeadLetter("noconnection", dropped);
-        if (!stopping.IsCancellationRequested && Environment.TickCount64 - attempt.Started >= (long)UnreachablePeers.SlowFailure.TotalMilliseconds)
-        {
-            GateAndRetry(attempt.Peer, reason);
-        }
 
         if (!attempt.Background)
         {
@@ -419,6 +455,11 @@ internal sealed partial class ConnectionManager(
             }
 
             _attempts.Remove(peer.Peer, out attempt);
+            if (attempt is not null)
+            {
+                attempt.Adopted = true;
+            }
+
             var outbox = attempt?.Outbox ?? NewOutbox();
             connection = new NodeConnection(socket, stream, peer, outbound, outbox, options, terms, metrics, logger, this);
             _connections[peer.Peer] = connection;

@@ -214,6 +214,10 @@ internal sealed class NodeConnection : IDisposable
         }
 
         _socket.Dispose();
+
+        // The manager first (it marks a silent peer unreachable), then the waiters: a request that a
+        // failed call's answer prompts must find the link gone and the peer marked.
+        _manager.OnConnectionClosed(this, reason);
         foreach (var callId in _pendingCalls.Keys)
         {
             if (_pendingCalls.TryRemove(callId, out var pending))
@@ -221,8 +225,6 @@ internal sealed class NodeConnection : IDisposable
                 pending.TrySetException(NoConnection(reason));
             }
         }
-
-        _manager.OnConnectionClosed(this, reason);
     }
 
     /// <summary>Takes the request <paramref name="requestId"/> out of the table, to complete it with its reply.</summary>

@@ -11,7 +11,8 @@ namespace Kv.Distribution.Connections;
 /// </summary>
 /// <remarks>
 /// While gated, the node retries in the background with a back-off from <see cref="FirstRetry"/>
-/// doubling to <see cref="MaxRetry"/>; the first link up (either way) lifts the gate. A peer nobody
+/// doubling to <see cref="MaxRetry"/>, and a request may probe it (<see cref="TryProbe"/>); the first
+/// link up (either way) lifts the gate. A peer nobody
 /// asked for in <see cref="ForgetAfter"/> is forgotten and no longer retried. At most
 /// <see cref="Capacity"/> peers are gated: past that, a peer is simply not gated (each request
 /// then tries for itself), so a peer announcing made-up nodes cannot grow this table.
@@ -30,6 +31,9 @@ internal sealed class UnreachablePeers
 
     /// <summary>How long a gated peer is retried after the last request for it.</summary>
     public static readonly TimeSpan ForgetAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long after a request's probe of a gated peer ends before another request probes it.</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How many peers may be gated at once.</summary>
     public const int Capacity = 1024;
@@ -52,6 +56,37 @@ internal sealed class UnreachablePeers
 
         reason = string.Empty;
         return false;
+    }
+
+    /// <summary>
+    /// Whether a request for gated <paramref name="peer"/> should probe it (try a fresh attempt and
+    /// wait briefly for it): one probe at a time, and not within <see cref="ProbeInterval"/> of the
+    /// last one's end, so that a stream of requests fails at once but for an occasional probe.
+    /// </summary>
+    public bool TryProbe(NodeName peer)
+    {
+        lock (_gate)
+        {
+            if (!_peers.TryGetValue(peer, out var entry) || Environment.TickCount64 < entry.NextProbe)
+            {
+                return false;
+            }
+
+            entry.NextProbe = long.MaxValue;
+            return true;
+        }
+    }
+
+    /// <summary>A probe of <paramref name="peer"/> ended: the next may come after <see cref="ProbeInterval"/>.</summary>
+    public void ProbeEnded(NodeName peer)
+    {
+        lock (_gate)
+        {
+            if (_peers.TryGetValue(peer, out var entry))
+            {
+                entry.NextProbe = Environment.TickCount64 + (long)ProbeInterval.TotalMilliseconds;
+            }
+        }
     }
 
     /// <summary>Gates <paramref name="peer"/> for <paramref name="reason"/>.</summary>
@@ -118,5 +153,7 @@ internal sealed class UnreachablePeers
         public long LastWanted { get; set; } = Environment.TickCount64;
 
         public TimeSpan Delay { get; set; }
+
+        public long NextProbe { get; set; }
     }
 }
