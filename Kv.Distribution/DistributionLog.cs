@@ -53,7 +53,4 @@ internal static partial class DistributionLog
 
     [LoggerMessage(240, LogLevel.Debug, "Process {Pid} crashed")]
     public static partial void ProcessCrashed(ILogger logger, string pid, Exception exception);
-
-    [LoggerMessage(230, LogLevel.Error, "Accepting distribution connections failed")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception);
 }

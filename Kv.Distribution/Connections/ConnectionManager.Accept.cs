@@ -6,8 +6,13 @@ namespace Kv.Distribution.Connections;
 /// <summary>The accepting side of <see cref="ConnectionManager"/>: the accept loop, and the acceptor's answer to a node that wants a link.</summary>
 internal sealed partial class ConnectionManager
 {
+    /// <summary>
+    /// Accepts links until the node stops. A failed accept (out of file descriptors, say) waits
+    /// before the next try and is logged at most every few seconds (<see cref="Support.AcceptBackoff"/>).
+    /// </summary>
     private async Task AcceptLoopAsync(Socket listener)
     {
+        var backoff = new Support.AcceptBackoff($"the distribution listener {listener.LocalEndPoint}", logger);
         while (!stopping.IsCancellationRequested)
         {
             Socket socket;
@@ -22,10 +27,15 @@ internal sealed partial class ConnectionManager
             }
             catch (SocketException ex)
             {
-                DistributionLog.AcceptFailed(logger, ex);
+                if (!await backoff.WaitAfterAsync(ex, stopping))
+                {
+                    return;
+                }
+
                 continue;
             }
 
+            backoff.Accepted();
             _ = AcceptAsync(socket);
         }
     }

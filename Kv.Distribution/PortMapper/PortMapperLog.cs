@@ -14,9 +14,6 @@ internal static partial class PortMapperLog
     [LoggerMessage(101, LogLevel.Information, "Port mapper on {EndPoint} stopped")]
     public static partial void Stopped(ILogger logger, EndPoint endPoint);
 
-    [LoggerMessage(102, LogLevel.Error, "Port mapper on {EndPoint} failed to accept a connection")]
-    public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
-
     [LoggerMessage(103, LogLevel.Information, "Port mapper registered {Name} on port {Port} for {Remote}")]
     public static partial void NameRegistered(ILogger logger, string name, int port, EndPoint? remote);
 

@@ -124,9 +124,14 @@ internal sealed class PortMapperServer : IAsyncDisposable
         PortMapperLog.Stopped(_logger, LocalEndPoint);
     }
 
+    /// <summary>
+    /// Accepts connections until the server stops. A failed accept (out of file descriptors, say)
+    /// waits before the next try and is logged at most every few seconds (<see cref="AcceptBackoff"/>).
+    /// </summary>
     private async Task AcceptLoopAsync()
     {
         var stopping = _stopping.Token;
+        var backoff = new AcceptBackoff($"the port mapper {LocalEndPoint}", _logger);
         while (true)
         {
             Socket socket;
@@ -140,11 +145,15 @@ internal sealed class PortMapperServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // A peer that resets before it is accepted, or a short resource shortage.
-                PortMapperLog.AcceptFailed(_logger, LocalEndPoint, ex);
+                if (!await backoff.WaitAfterAsync(ex, stopping))
+                {
+                    return;
+                }
+
                 continue;
             }
 
+            backoff.Accepted();
             socket.NoDelay = true;
             var session = new PortMapperSession(new PortMapperConnection(socket), this, _requestTimeout, _logger);
             _sessions.Add(RunSessionAsync(session, stopping));
