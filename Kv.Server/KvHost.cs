@@ -47,6 +47,10 @@ internal static class KvHost
         // The host logs a failed start with a stack trace; RunAsync reports it below in one line
         // (expected failures) or with the exception (anything else).
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
+        // One line per message (the default format takes two, level and category above the text):
+        // what a peer can make the node log over and over costs half the lines, and greps whole.
+        builder.Logging.AddSimpleConsole(format => format.SingleLine = true);
         var shell = builder.Configuration.GetSection("Shell").Get<ShellOptions>() ?? new ShellOptions();
         var console = shell.Eval is not null || shell.Shell || !Console.IsInputRedirected;
         if (console)

@@ -66,7 +66,7 @@ internal sealed partial class ConnectionManager
             if (ex is HandshakeException refused && refused.Failure != HandshakeFailure.SimultaneousConnect)
             {
                 metrics.Error("handshake");
-                DistributionLog.HandshakeRefused(logger, remote, refused.Step.ToString(), refused.Message);
+                LogRefusedHandshake(remote, refused);
             }
         }
     }

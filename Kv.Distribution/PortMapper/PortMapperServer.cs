@@ -38,6 +38,12 @@ internal sealed class PortMapperServer : IAsyncDisposable
     /// <summary>Where the server listens (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>Lets a refused registration be logged as a warning at most once a second (<see cref="PortMapperLog.RegistrationRefused"/>).</summary>
+    public LogThrottle RefusalWarnings { get; } = new(TimeSpan.FromSeconds(1));
+
+    /// <summary>Lets a connection closed for breaking the protocol be logged as a warning at most once a second (<see cref="PortMapperLog.ProtocolViolation"/>).</summary>
+    public LogThrottle ViolationWarnings { get; } = new(TimeSpan.FromSeconds(1));
+
     /// <summary>
     /// Binds <see cref="PortMapperOptions.BindAddress"/>:<see cref="PortMapperOptions.Port"/> and
     /// starts serving. Of several processes racing for the port exactly one wins; the others get a
