@@ -6,6 +6,19 @@ internal sealed class KvServerOptions
     /// <summary>The default TCP port, as in the guide.</summary>
     public const int DefaultPort = 4040;
 
+    /// <summary>The most clients <see cref="DefaultMaxClients"/> allows, as Redis's <c>maxclients</c> default.</summary>
+    public const int MaxClientsCap = 10_000;
+
+    /// <summary>The fewest clients <see cref="DefaultMaxClients"/> allows, however low the open-file limit.</summary>
+    public const int MaxClientsFloor = 16;
+
+    /// <summary>
+    /// Open files that <see cref="DefaultMaxClients"/> leaves to the rest of the node: its links to
+    /// other nodes, the port mapper (its server, when this node hosts it, and the registration),
+    /// listeners, files such as nodes.json and the cookie, and the runtime's own (about 30).
+    /// </summary>
+    public const int ReservedFileDescriptors = 128;
+
     /// <summary>The TCP port to listen on (<c>--port</c>, else <c>PORT</c>); 0 picks a free port.</summary>
     public int Port { get; set; } = DefaultPort;
 
@@ -17,4 +30,30 @@ internal sealed class KvServerOptions
     /// answered with <c>ERROR</c> and the connection is closed.
     /// </summary>
     public int MaxLineLength { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// The most clients served at once (<c>--max-clients</c>, Redis's <c>maxclients</c>): one more
+    /// is answered <c>ERROR max clients reached</c> and closed, and the server goes on accepting.
+    /// Null (the default) is <see cref="DefaultMaxClients"/> of this process's open-file limit.
+    /// </summary>
+    public int? MaxClients { get; set; }
+
+    /// <summary>
+    /// How long, in seconds, a client may send nothing (nor take its replies) before the server
+    /// closes its connection (<c>--timeout</c>, Redis's <c>timeout</c>); 0, the default, is never.
+    /// A client waiting for a command on another node's bucket is not idle.
+    /// </summary>
+    public int IdleTimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// The default of <see cref="MaxClients"/>: the open-file limit minus
+    /// <see cref="ReservedFileDescriptors"/>, at most <see cref="MaxClientsCap"/> and at least
+    /// <see cref="MaxClientsFloor"/>; <see cref="MaxClientsCap"/> when the limit is unknown or unlimited.
+    /// </summary>
+    /// <remarks>So that the node runs out of client slots before it runs out of file descriptors,
+    /// which its links, the port mapper and its files need too.</remarks>
+    public static int DefaultMaxClients(long? openFileLimit) =>
+        openFileLimit is { } limit
+            ? (int)Math.Clamp(limit - ReservedFileDescriptors, MaxClientsFloor, MaxClientsCap)
+            : MaxClientsCap;
 }
