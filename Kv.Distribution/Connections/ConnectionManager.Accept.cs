@@ -8,7 +8,8 @@ internal sealed partial class ConnectionManager
 {
     /// <summary>
     /// Accepts links until the node stops. A failed accept (out of file descriptors, say) waits
-    /// before the next try and is logged at most every few seconds (<see cref="Support.AcceptBackoff"/>).
+    /// before the next try and is logged at most every few seconds; a link that would hold one of
+    /// the process's last descriptors is closed at once (<see cref="Support.AcceptBackoff"/>).
     /// </summary>
     private async Task AcceptLoopAsync(Socket listener)
     {
@@ -35,7 +36,12 @@ internal sealed partial class ConnectionManager
                 continue;
             }
 
-            backoff.Accepted();
+            if (!backoff.TryAdmit(socket))
+            {
+                socket.Dispose();
+                continue;
+            }
+
             _ = AcceptAsync(socket);
         }
     }

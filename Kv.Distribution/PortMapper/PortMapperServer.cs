@@ -132,7 +132,8 @@ internal sealed class PortMapperServer : IAsyncDisposable
 
     /// <summary>
     /// Accepts connections until the server stops. A failed accept (out of file descriptors, say)
-    /// waits before the next try and is logged at most every few seconds (<see cref="AcceptBackoff"/>).
+    /// waits before the next try and is logged at most every few seconds; a connection that would
+    /// hold one of the process's last descriptors is closed at once (<see cref="AcceptBackoff"/>).
     /// </summary>
     private async Task AcceptLoopAsync()
     {
@@ -159,7 +160,12 @@ internal sealed class PortMapperServer : IAsyncDisposable
                 continue;
             }
 
-            backoff.Accepted();
+            if (!backoff.TryAdmit(socket))
+            {
+                socket.Dispose();
+                continue;
+            }
+
             socket.NoDelay = true;
             var session = new PortMapperSession(new PortMapperConnection(socket), this, _requestTimeout, _logger);
             _sessions.Add(RunSessionAsync(session, stopping));

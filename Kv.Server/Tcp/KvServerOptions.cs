@@ -13,9 +13,10 @@ internal sealed class KvServerOptions
     public const int MaxClientsFloor = 16;
 
     /// <summary>
-    /// Open files that <see cref="DefaultMaxClients"/> leaves to the rest of the node: its links to
-    /// other nodes, the port mapper (its server, when this node hosts it, and the registration),
-    /// listeners, files such as nodes.json and the cookie, and the runtime's own (about 30).
+    /// File descriptors that <see cref="DefaultMaxClients"/> leaves free beside those open when the
+    /// server starts, for what the node opens later: links to other nodes, port-mapper connections,
+    /// assemblies it loads (the runtime holds each open, twice), files, and the runtime's threads,
+    /// each of which needs a pipe to start.
     /// </summary>
     public const int ReservedFileDescriptors = 128;
 
@@ -34,7 +35,7 @@ internal sealed class KvServerOptions
     /// <summary>
     /// The most clients served at once (<c>--max-clients</c>, Redis's <c>maxclients</c>): one more
     /// is answered <c>ERROR max clients reached</c> and closed, and the server goes on accepting.
-    /// Null (the default) is <see cref="DefaultMaxClients"/> of this process's open-file limit.
+    /// Null (the default) is <see cref="DefaultMaxClients"/>, from this process's file descriptors.
     /// </summary>
     public int? MaxClients { get; set; }
 
@@ -46,14 +47,18 @@ internal sealed class KvServerOptions
     public int IdleTimeoutSeconds { get; set; }
 
     /// <summary>
-    /// The default of <see cref="MaxClients"/>: the open-file limit minus
-    /// <see cref="ReservedFileDescriptors"/>, at most <see cref="MaxClientsCap"/> and at least
-    /// <see cref="MaxClientsFloor"/>; <see cref="MaxClientsCap"/> when the limit is unknown or unlimited.
+    /// The default of <see cref="MaxClients"/>: the open-file limit, less the descriptors open when
+    /// the server starts and <see cref="ReservedFileDescriptors"/>, at most <see cref="MaxClientsCap"/>
+    /// and at least <see cref="MaxClientsFloor"/>; <see cref="MaxClientsCap"/> when the limit is
+    /// unknown or unlimited.
     /// </summary>
-    /// <remarks>So that the node runs out of client slots before it runs out of file descriptors,
-    /// which its links, the port mapper and its files need too.</remarks>
-    public static int DefaultMaxClients(long? openFileLimit) =>
+    /// <remarks>
+    /// So that the node runs out of client slots before it runs out of file descriptors: a .NET
+    /// process out of descriptors cannot start a thread, and aborts when it needs one. A node opens
+    /// about 150 before its first client (the runtime alone, about 130).
+    /// </remarks>
+    public static int DefaultMaxClients(long? openFileLimit, int openNow) =>
         openFileLimit is { } limit
-            ? (int)Math.Clamp(limit - ReservedFileDescriptors, MaxClientsFloor, MaxClientsCap)
+            ? (int)Math.Clamp(limit - openNow - ReservedFileDescriptors, MaxClientsFloor, MaxClientsCap)
             : MaxClientsCap;
 }

@@ -16,7 +16,8 @@ namespace Kv.Server.Tcp;
 /// <remarks>
 /// <para>At most <see cref="MaxClients"/> clients are served at once: one more is accepted,
 /// answered <c>ERROR max clients reached</c> and closed, and the loop goes on accepting. A failed
-/// accept (out of file descriptors, say) waits before the next try (<see cref="AcceptBackoff"/>).
+/// accept (out of file descriptors, say) waits before the next try, and a client that would hold
+/// one of the process's last descriptors is refused the same way (<see cref="AcceptBackoff"/>).
 /// With an idle timeout, one <see cref="IdleSweeper"/> closes the clients idle for longer.</para>
 /// <para>What clients can make the server log over and over (refusals, lines too long) is logged
 /// as a warning at most once a second, Debug otherwise.</para>
@@ -116,11 +117,12 @@ internal sealed class KvTcpServer(
             return given;
         }
 
-        var limit = OpenFileLimit.Read();
+        var limit = FileDescriptors.Limit();
+        var open = FileDescriptors.CountOpen() ?? 0;
         source = limit is { } known
-            ? $"the default for an open-file limit of {known}: the limit minus {KvServerOptions.ReservedFileDescriptors}, from {KvServerOptions.MaxClientsFloor} to {KvServerOptions.MaxClientsCap}"
-            : $"the default where the open-file limit is unknown or unlimited";
-        return KvServerOptions.DefaultMaxClients(limit);
+            ? $"the default for {known} file descriptors, {open} open: the rest less {KvServerOptions.ReservedFileDescriptors}, from {KvServerOptions.MaxClientsFloor} to {KvServerOptions.MaxClientsCap}"
+            : "the default where the open-file limit is unknown or unlimited";
+        return KvServerOptions.DefaultMaxClients(limit, open);
     }
 
     private async Task AcceptLoopAsync(Socket listener, int maxLineLength)
@@ -157,13 +159,18 @@ internal sealed class KvTcpServer(
                 continue;
             }
 
-            backoff.Accepted();
+            // Into one of the process's last file descriptors: refused (logged by the back-off).
+            if (!backoff.TryAdmit(client))
+            {
+                Refuse(client, atMaxClients: false);
+                continue;
+            }
 
             // Only this loop takes slots (sessions give them back from any thread), so a count
             // read below the maximum stays below it until the increment.
             if (Volatile.Read(ref _clients) >= MaxClients)
             {
-                Refuse(client);
+                Refuse(client, atMaxClients: true);
                 continue;
             }
 
@@ -175,14 +182,20 @@ internal sealed class KvTcpServer(
 
     /// <summary>
     /// Answers <c>ERROR max clients reached</c> and closes the connection, without waiting: the
-    /// send is non-blocking, and a fresh connection's send buffer takes the line at once.
+    /// send is non-blocking, and a fresh connection's send buffer takes the line at once. Logged
+    /// here <paramref name="atMaxClients"/>; else the process is out of file descriptors, which the
+    /// accept loop's back-off logs.
     /// </summary>
-    private void Refuse(Socket client)
+    private void Refuse(Socket client, bool atMaxClients)
     {
         metrics.Refused();
         try
         {
-            ServerLog.MaxClientsReached(logger, _refusalWarnings, client.RemoteEndPoint, MaxClients);
+            if (atMaxClients)
+            {
+                ServerLog.MaxClientsReached(logger, _refusalWarnings, client.RemoteEndPoint, MaxClients);
+            }
+
             client.Blocking = false;
             client.Send(Replies.MaxClientsReached, SocketFlags.None, out _);
         }

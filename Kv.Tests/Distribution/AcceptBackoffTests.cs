@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Kv.Tests.Distribution;
 
-/// <summary>What an accept loop does when accepting fails: wait longer each time, log seldom, say how often.</summary>
+/// <summary>
+/// What an accept loop does when accepting fails (wait longer each time, log seldom, say how often)
+/// and with a connection that would hold one of the process's last file descriptors (close it).
+/// </summary>
 public sealed class AcceptBackoffTests : IDisposable
 {
     private static readonly SocketException s_tooManyOpenFiles = new((int)SocketError.TooManyOpenSockets);
@@ -21,7 +24,7 @@ public sealed class AcceptBackoffTests : IDisposable
         var delays = Enumerable.Range(0, 10).Select(_ => backoff.Failed(s_tooManyOpenFiles).TotalMilliseconds).ToArray();
 
         Assert.Equal([10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000], delays);
-        backoff.Accepted();
+        backoff.TryAdmit(5);
         Assert.Equal(TimeSpan.FromMilliseconds(10), backoff.Failed(s_tooManyOpenFiles));
         Assert.Equal(TimeSpan.FromMilliseconds(20), backoff.NextDelay);
     }
@@ -75,6 +78,52 @@ public sealed class AcceptBackoffTests : IDisposable
     }
 
     [Fact]
+    public void AConnectionInOneOfTheLastDescriptors_IsClosed_AndThatIsReportedOncePerInterval()
+    {
+        long? limit = 1000;
+        var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock, () => limit);
+
+        Assert.True(backoff.TryAdmit(1000 - AcceptBackoff.Headroom - 1));
+        Assert.False(backoff.TryAdmit(1000 - AcceptBackoff.Headroom));
+        Assert.False(backoff.TryAdmit(999));
+        Assert.True(backoff.TryAdmit(12));
+
+        var report = Assert.Single(Warnings());
+        Assert.Contains("may open 1000, and the last 64 are kept", report.Message, StringComparison.Ordinal);
+        Assert.Contains("Closed since the last report: 1", report.Message, StringComparison.Ordinal);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(backoff.TryAdmit(990));
+        Assert.Contains("Closed since the last report: 2", Warnings()[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheLimit_IsReadAgainAtMostOnceASecond()
+    {
+        long? limit = null;
+        var reads = 0;
+        var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock, () => { reads++; return limit; });
+
+        limit = 256;
+        Assert.True(backoff.TryAdmit(250));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(backoff.TryAdmit(250));
+
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
+    public void AnAcceptedConnection_WaitsNoLongerAfterFailures()
+    {
+        var backoff = NewBackoff();
+        backoff.Failed(s_tooManyOpenFiles);
+        backoff.Failed(s_tooManyOpenFiles);
+
+        Assert.True(backoff.TryAdmit(5));
+
+        Assert.Equal(AcceptBackoff.FirstDelay, backoff.NextDelay);
+    }
+
+    [Fact]
     public async Task Waiting_EndsAtOnce_WhenTheLoopIsStopping()
     {
         var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"));
@@ -114,7 +163,7 @@ public sealed class AcceptBackoffTests : IDisposable
     public void Dispose() => _log.Dispose();
 
     private AcceptBackoff NewBackoff() =>
-        new("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock);
+        new("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock, static () => null);
 
     private List<LogEntry> Warnings() => [.. _log.Entries.Where(entry => entry.Level == LogLevel.Warning)];
 

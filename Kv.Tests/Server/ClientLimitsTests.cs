@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Kv.Distribution.Support;
 using Kv.Server.Tcp;
 using Kv.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,30 +94,31 @@ public sealed class ClientLimitsTests
     }
 
     [Theory]
-    [InlineData(null, KvServerOptions.MaxClientsCap)]
-    [InlineData(1024L, 1024 - 128)]
-    [InlineData(256L, 128)]
-    [InlineData(100L, KvServerOptions.MaxClientsFloor)]
-    [InlineData(1048576L, KvServerOptions.MaxClientsCap)]
-    public void DefaultMaxClients_LeavesFileDescriptorsToTheNode(long? openFileLimit, int expected)
+    [InlineData(null, 150, KvServerOptions.MaxClientsCap)]
+    [InlineData(1024L, 150, 1024 - 150 - 128)]
+    [InlineData(20000L, 150, KvServerOptions.MaxClientsCap)]
+    [InlineData(256L, 150, KvServerOptions.MaxClientsFloor)]
+    [InlineData(1048576L, 150, KvServerOptions.MaxClientsCap)]
+    public void DefaultMaxClients_LeavesFileDescriptorsToTheNode(long? openFileLimit, int openNow, int expected)
     {
-        Assert.Equal(expected, KvServerOptions.DefaultMaxClients(openFileLimit));
+        Assert.Equal(expected, KvServerOptions.DefaultMaxClients(openFileLimit, openNow));
     }
 
     [Theory]
     [InlineData("Max open files            1024                 1048576              files     ", 1024L)]
     [InlineData("Max open files            unlimited            unlimited            files     ", null)]
     [InlineData("Max processes             96364                96364                processes ", null)]
-    public void OpenFileLimit_ReadsTheSoftLimitRow(string line, long? expected)
+    public void FileDescriptorLimit_IsTheSoftLimitRow(string line, long? expected)
     {
-        Assert.Equal(expected, OpenFileLimit.Parse(line));
+        Assert.Equal(expected, FileDescriptors.ParseLimit(line));
     }
 
     [Fact]
-    public void OpenFileLimit_OfThisProcess_IsReadOnLinux()
+    public void FileDescriptors_OfThisProcess_AreReadOnLinux()
     {
-        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc/self/limits is Linux's.");
-        Assert.True(OpenFileLimit.Read() is null or > 0);
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc/self is Linux's.");
+        Assert.True(FileDescriptors.Limit() is null or > 0);
+        Assert.True(FileDescriptors.CountOpen() > 3);
     }
 
     /// <summary>One request every 200 ms, as a client that is not idle.</summary>
