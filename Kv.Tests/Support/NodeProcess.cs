@@ -35,9 +35,16 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
-    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartUnder([], environment, args);
+
+    /// <summary>
+    /// Starts the node through <paramref name="launcher"/>, a command that runs the rest of its
+    /// command line in the same process (e.g. <c>prlimit --nofile=256:256 --</c>): its process id is the node's.
+    /// </summary>
+    public static NodeProcess StartUnder(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,6 +54,16 @@ internal sealed partial class NodeProcess : IAsyncDisposable
             // Not the repository root: a nodes.json there would route this node's buckets.
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (launcher.Count > 0)
+        {
+            foreach (var word in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(word);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll"));
         foreach (var arg in args)
         {
