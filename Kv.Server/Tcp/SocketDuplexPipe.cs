@@ -15,8 +15,7 @@ namespace Kv.Server.Tcp;
 /// buffer"), a read with nothing buffered first waits for data with a zero-byte read, and only
 /// then rents its buffer from the shared pool; a read that consumes everything gives it back, and
 /// so does each flush of the replies. Measured with 1,000 idle clients: the node's RSS grew by
-/// 5.4 KB per client, 15.6 KB when a buffer was held while waiting; live managed memory, 3.8 KB
-/// per client instead of 20.3 KB (README, "Limits").
+/// about 5 KB per client, 16 KB when a buffer was held while waiting (README, "Limits").
 /// </para>
 /// <para>
 /// Both pipes leave the stream open, and the session completes them when it ends (the writer's
