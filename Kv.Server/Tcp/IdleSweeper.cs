@@ -35,9 +35,6 @@ internal sealed class IdleSweeper
     /// <summary>How often the sessions are looked at.</summary>
     public TimeSpan Interval { get; }
 
-    /// <summary>How many sessions are watched.</summary>
-    public int Count => _sessions.Count;
-
     /// <summary>Watches <paramref name="session"/> until it ends (<see cref="Remove"/>) or is closed as idle.</summary>
     public void Add(ClientSession session) => _sessions.TryAdd(session, 0);
 

@@ -105,6 +105,8 @@ public sealed partial class FileDescriptorLimitTests
     /// <summary>A named node allowed <paramref name="limit"/> file descriptors (<c>prlimit --nofile</c>), hosting the port mapper on a port of its own.</summary>
     private static async Task<(NodeProcess Node, (IPEndPoint Text, IPEndPoint Distribution, IPEndPoint PortMapper) Ports)> StartNodeAsync(int limit, params string[] extra)
     {
+        var prlimitFound = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(directory => File.Exists(Path.Combine(directory, "prlimit")));
+        Assert.SkipUnless(OperatingSystem.IsLinux() && prlimitFound, "Needs Linux, and util-linux's prlimit on the PATH.");
         var portMapper = NodeCluster.FreePort();
         var node = NodeProcess.StartUnder(
             ["prlimit", $"--nofile={limit}:{limit}", "--"],
