@@ -21,6 +21,12 @@ internal static partial class DistributionLog
     [LoggerMessage(212, LogLevel.Warning, "Handshake with {Remote} refused at {Step}: {Reason}")]
     public static partial void HandshakeRefused(ILogger logger, string remote, string step, string reason);
 
+    [LoggerMessage(231, LogLevel.Warning, "Handshake with {Remote} refused at {Step}: {Reason} ({Suppressed} more refused since the last warning, logged at Debug)")]
+    public static partial void InboundHandshakeRefused(ILogger logger, string remote, string step, string reason, int suppressed);
+
+    [LoggerMessage(232, LogLevel.Debug, "Handshake with {Remote} refused at {Step}: {Reason}")]
+    public static partial void InboundHandshakeRefusedAgain(ILogger logger, string remote, string step, string reason);
+
     [LoggerMessage(213, LogLevel.Warning, "Link to {Peer} broken by a protocol violation: {Reason}")]
     public static partial void ProtocolViolation(ILogger logger, string peer, string reason);
 
@@ -53,7 +59,4 @@ internal static partial class DistributionLog
 
     [LoggerMessage(240, LogLevel.Debug, "Process {Pid} crashed")]
     public static partial void ProcessCrashed(ILogger logger, string pid, Exception exception);
-
-    [LoggerMessage(230, LogLevel.Error, "Accepting distribution connections failed")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception);
 }

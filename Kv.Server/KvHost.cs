@@ -24,6 +24,8 @@ internal static class KvHost
         ["--port"] = nameof(KvServerOptions.Port),
         ["--bind"] = nameof(KvServerOptions.Bind),
         ["--max-line-length"] = nameof(KvServerOptions.MaxLineLength),
+        ["--max-clients"] = nameof(KvServerOptions.MaxClients),
+        ["--timeout"] = nameof(KvServerOptions.IdleTimeoutSeconds),
         ["--sname"] = "Node:" + nameof(NodeHostOptions.SName),
         ["--name"] = "Node:" + nameof(NodeHostOptions.Name),
         ["--cookie"] = "Node:" + nameof(NodeHostOptions.Cookie),
@@ -47,6 +49,10 @@ internal static class KvHost
         // The host logs a failed start with a stack trace; RunAsync reports it below in one line
         // (expected failures) or with the exception (anything else).
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
+        // One line per message (the default format takes two, level and category above the text):
+        // what a peer can make the node log over and over costs half the lines, and greps whole.
+        builder.Logging.AddSimpleConsole(format => format.SingleLine = true);
         var shell = builder.Configuration.GetSection("Shell").Get<ShellOptions>() ?? new ShellOptions();
         var console = shell.Eval is not null || shell.Shell || !Console.IsInputRedirected;
         if (console)
@@ -163,6 +169,8 @@ internal static class KvHost
             .Validate(o => o.Port is >= 0 and <= 65535, "--port must be a TCP port, 0 to 65535.")
             .Validate(o => System.Net.IPAddress.TryParse(o.Bind, out _), "--bind must be an IP address, such as 0.0.0.0 or 127.0.0.1.")
             .Validate(o => o.MaxLineLength >= 16, "--max-line-length must be at least 16 bytes.")
+            .Validate(o => o.MaxClients is null or >= 1, "--max-clients must be at least 1.")
+            .Validate(o => o.IdleTimeoutSeconds >= 0, "--timeout must be a number of seconds, 0 (never) or more.")
             .ValidateOnStart();
         services.AddMetrics();
         services.TryAddSingleton<BucketRegistry>();

@@ -1,10 +1,14 @@
 using System.Net;
 using Kv.Core.Buckets;
+using Kv.Distribution.Support;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server;
 
-/// <summary>Every log message of the server, with its event id and level.</summary>
+/// <summary>
+/// Every log message of the server, with its event id and level. What a client can make it log
+/// over and over (refusals, lines too long) is a warning at most once per interval, Debug otherwise.
+/// </summary>
 internal static partial class ServerLog
 {
     [LoggerMessage(1, LogLevel.Information, "kv listening on {EndPoint}")]
@@ -19,8 +23,53 @@ internal static partial class ServerLog
     [LoggerMessage(4, LogLevel.Debug, "Client {Remote} disconnected: {Reason}")]
     public static partial void ClientDisconnected(ILogger logger, EndPoint? remote, string reason);
 
-    [LoggerMessage(5, LogLevel.Warning, "Client {Remote} sent a line over {MaxLineLength} bytes; replied ERROR and closed the connection")]
-    public static partial void LineTooLong(ILogger logger, EndPoint? remote, int maxLineLength);
+    /// <summary>
+    /// Logs a line over the maximum: a warning when <paramref name="warnings"/> lets it through
+    /// (always, without one), saying how many were held back since the last; Debug otherwise.
+    /// </summary>
+    public static void LineTooLong(ILogger logger, LogThrottle? warnings, EndPoint? remote, int maxLineLength)
+    {
+        var suppressed = 0;
+        if (warnings is null || warnings.TryPass(out suppressed))
+        {
+            LineTooLongWarning(logger, remote, maxLineLength, suppressed);
+        }
+        else
+        {
+            LineTooLongAgain(logger, remote, maxLineLength);
+        }
+    }
+
+    /// <summary>
+    /// Logs a client refused for max clients: a warning when <paramref name="warnings"/> lets it
+    /// through, saying how many were refused since the last; Debug otherwise.
+    /// </summary>
+    public static void MaxClientsReached(ILogger logger, LogThrottle warnings, EndPoint? remote, int maxClients)
+    {
+        if (warnings.TryPass(out var suppressed))
+        {
+            MaxClientsReachedWarning(logger, remote, maxClients, suppressed);
+        }
+        else
+        {
+            MaxClientsReachedAgain(logger, remote, maxClients);
+        }
+    }
+
+    [LoggerMessage(5, LogLevel.Warning, "Client {Remote} sent a line over {MaxLineLength} bytes; replied ERROR and closed the connection ({Suppressed} more since the last warning, logged at Debug)")]
+    private static partial void LineTooLongWarning(ILogger logger, EndPoint? remote, int maxLineLength, int suppressed);
+
+    [LoggerMessage(13, LogLevel.Debug, "Client {Remote} sent a line over {MaxLineLength} bytes; replied ERROR and closed the connection")]
+    private static partial void LineTooLongAgain(ILogger logger, EndPoint? remote, int maxLineLength);
+
+    [LoggerMessage(11, LogLevel.Warning, "Client {Remote} refused: {MaxClients} clients are connected, the maximum (--max-clients); replied ERROR max clients reached ({Suppressed} more refused since the last warning, logged at Debug)")]
+    private static partial void MaxClientsReachedWarning(ILogger logger, EndPoint? remote, int maxClients, int suppressed);
+
+    [LoggerMessage(12, LogLevel.Debug, "Client {Remote} refused: {MaxClients} clients are connected, the maximum (--max-clients); replied ERROR max clients reached")]
+    private static partial void MaxClientsReachedAgain(ILogger logger, EndPoint? remote, int maxClients);
+
+    [LoggerMessage(10, LogLevel.Information, "kv serves at most {MaxClients} clients at once ({Source}); idle timeout: {IdleTimeout}")]
+    public static partial void Limits(ILogger logger, int maxClients, string source, string idleTimeout);
 
     [LoggerMessage(6, LogLevel.Error, "{Operation} command failed; replied ERROR")]
     public static partial void CommandFailed(ILogger logger, BucketOperation operation, Exception exception);
@@ -30,7 +79,4 @@ internal static partial class ServerLog
 
     [LoggerMessage(8, LogLevel.Error, "Connection of {Remote} failed and was closed")]
     public static partial void SessionFailed(ILogger logger, EndPoint? remote, Exception exception);
-
-    [LoggerMessage(7, LogLevel.Error, "Accepting connections on {EndPoint} failed")]
-    public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
 }

@@ -6,8 +6,14 @@ namespace Kv.Distribution.Connections;
 /// <summary>The accepting side of <see cref="ConnectionManager"/>: the accept loop, and the acceptor's answer to a node that wants a link.</summary>
 internal sealed partial class ConnectionManager
 {
+    /// <summary>
+    /// Accepts links until the node stops. A failed accept (out of file descriptors, say) waits
+    /// before the next try and is logged at most every few seconds; a link that would hold one of
+    /// the process's last descriptors is closed at once (<see cref="Support.AcceptBackoff"/>).
+    /// </summary>
     private async Task AcceptLoopAsync(Socket listener)
     {
+        var backoff = new Support.AcceptBackoff($"the distribution listener {listener.LocalEndPoint}", logger);
         while (!stopping.IsCancellationRequested)
         {
             Socket socket;
@@ -22,7 +28,17 @@ internal sealed partial class ConnectionManager
             }
             catch (SocketException ex)
             {
-                DistributionLog.AcceptFailed(logger, ex);
+                if (!await backoff.WaitAfterAsync(ex, stopping))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!backoff.TryAdmit(socket))
+            {
+                socket.Dispose();
                 continue;
             }
 
@@ -56,7 +72,7 @@ internal sealed partial class ConnectionManager
             if (ex is HandshakeException refused && refused.Failure != HandshakeFailure.SimultaneousConnect)
             {
                 metrics.Error("handshake");
-                DistributionLog.HandshakeRefused(logger, remote, refused.Step.ToString(), refused.Message);
+                LogRefusedHandshake(remote, refused);
             }
         }
     }

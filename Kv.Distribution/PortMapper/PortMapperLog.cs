@@ -1,9 +1,13 @@
 using System.Net;
+using Kv.Distribution.Support;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Distribution.PortMapper;
 
-/// <summary>Every log message of the port mapper, with its event id (100-199) and level.</summary>
+/// <summary>
+/// Every log message of the port mapper, with its event id (100-199) and level. What a peer can make
+/// it log over and over (refusals, violations) is a warning at most once per interval, Debug otherwise.
+/// </summary>
 internal static partial class PortMapperLog
 {
     // The server.
@@ -14,20 +18,53 @@ internal static partial class PortMapperLog
     [LoggerMessage(101, LogLevel.Information, "Port mapper on {EndPoint} stopped")]
     public static partial void Stopped(ILogger logger, EndPoint endPoint);
 
-    [LoggerMessage(102, LogLevel.Error, "Port mapper on {EndPoint} failed to accept a connection")]
-    public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
-
     [LoggerMessage(103, LogLevel.Information, "Port mapper registered {Name} on port {Port} for {Remote}")]
     public static partial void NameRegistered(ILogger logger, string name, int port, EndPoint? remote);
 
     [LoggerMessage(104, LogLevel.Information, "Port mapper unregistered {Name} (port {Port}): {Reason}")]
     public static partial void NameUnregistered(ILogger logger, string name, int port, string reason);
 
-    [LoggerMessage(105, LogLevel.Warning, "Port mapper refused to register {Name} on port {Port} for {Remote}: {Reason}")]
-    public static partial void RegistrationRefused(ILogger logger, string name, int port, EndPoint? remote, RefusalReason reason);
+    /// <summary>
+    /// Logs a refused registration: any peer can make the port mapper refuse one as often as it
+    /// likes, so this is a warning at most once per interval of <paramref name="warnings"/>, saying
+    /// how many were refused since the last one, and Debug otherwise.
+    /// </summary>
+    public static void RegistrationRefused(ILogger logger, LogThrottle warnings, string name, int port, EndPoint? remote, RefusalReason reason)
+    {
+        if (warnings.TryPass(out var suppressed))
+        {
+            RegistrationRefusedWarning(logger, name, port, remote, reason, suppressed);
+        }
+        else
+        {
+            RegistrationRefusedAgain(logger, name, port, remote, reason);
+        }
+    }
 
-    [LoggerMessage(106, LogLevel.Warning, "Port mapper closed the connection of {Remote}: {Reason}")]
-    public static partial void ProtocolViolation(ILogger logger, EndPoint? remote, string reason);
+    /// <summary>Logs a connection closed for breaking the protocol: a warning at most once per interval of <paramref name="warnings"/>, as <see cref="RegistrationRefused"/>.</summary>
+    public static void ProtocolViolation(ILogger logger, LogThrottle warnings, EndPoint? remote, string reason)
+    {
+        if (warnings.TryPass(out var suppressed))
+        {
+            ProtocolViolationWarning(logger, remote, reason, suppressed);
+        }
+        else
+        {
+            ProtocolViolationAgain(logger, remote, reason);
+        }
+    }
+
+    [LoggerMessage(105, LogLevel.Warning, "Port mapper refused to register {Name} on port {Port} for {Remote}: {Reason} ({Suppressed} more refused since the last warning, logged at Debug)")]
+    private static partial void RegistrationRefusedWarning(ILogger logger, string name, int port, EndPoint? remote, RefusalReason reason, int suppressed);
+
+    [LoggerMessage(109, LogLevel.Debug, "Port mapper refused to register {Name} on port {Port} for {Remote}: {Reason}")]
+    private static partial void RegistrationRefusedAgain(ILogger logger, string name, int port, EndPoint? remote, RefusalReason reason);
+
+    [LoggerMessage(106, LogLevel.Warning, "Port mapper closed the connection of {Remote}: {Reason} ({Suppressed} more closed since the last warning, logged at Debug)")]
+    private static partial void ProtocolViolationWarning(ILogger logger, EndPoint? remote, string reason, int suppressed);
+
+    [LoggerMessage(110, LogLevel.Debug, "Port mapper closed the connection of {Remote}: {Reason}")]
+    private static partial void ProtocolViolationAgain(ILogger logger, EndPoint? remote, string reason);
 
     [LoggerMessage(107, LogLevel.Error, "Port mapper connection of {Remote} failed and was closed")]
     public static partial void ConnectionFailed(ILogger logger, EndPoint? remote, Exception exception);

@@ -38,6 +38,12 @@ internal sealed class PortMapperServer : IAsyncDisposable
     /// <summary>Where the server listens (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>Lets a refused registration be logged as a warning at most once a second (<see cref="PortMapperLog.RegistrationRefused"/>).</summary>
+    public LogThrottle RefusalWarnings { get; } = new(TimeSpan.FromSeconds(1));
+
+    /// <summary>Lets a connection closed for breaking the protocol be logged as a warning at most once a second (<see cref="PortMapperLog.ProtocolViolation"/>).</summary>
+    public LogThrottle ViolationWarnings { get; } = new(TimeSpan.FromSeconds(1));
+
     /// <summary>
     /// Binds <see cref="PortMapperOptions.BindAddress"/>:<see cref="PortMapperOptions.Port"/> and
     /// starts serving. Of several processes racing for the port exactly one wins; the others get a
@@ -124,9 +130,15 @@ internal sealed class PortMapperServer : IAsyncDisposable
         PortMapperLog.Stopped(_logger, LocalEndPoint);
     }
 
+    /// <summary>
+    /// Accepts connections until the server stops. A failed accept (out of file descriptors, say)
+    /// waits before the next try and is logged at most every few seconds; a connection that would
+    /// hold one of the process's last descriptors is closed at once (<see cref="AcceptBackoff"/>).
+    /// </summary>
     private async Task AcceptLoopAsync()
     {
         var stopping = _stopping.Token;
+        var backoff = new AcceptBackoff($"the port mapper {LocalEndPoint}", _logger);
         while (true)
         {
             Socket socket;
@@ -140,8 +152,17 @@ internal sealed class PortMapperServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // A peer that resets before it is accepted, or a short resource shortage.
-                PortMapperLog.AcceptFailed(_logger, LocalEndPoint, ex);
+                if (!await backoff.WaitAfterAsync(ex, stopping))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!backoff.TryAdmit(socket))
+            {
+                socket.Dispose();
                 continue;
             }
 

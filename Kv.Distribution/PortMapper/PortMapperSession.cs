@@ -59,7 +59,7 @@ internal sealed class PortMapperSession(
                 if (violation is not null)
                 {
                     reason = violation;
-                    PortMapperLog.ProtocolViolation(logger, remote, violation);
+                    PortMapperLog.ProtocolViolation(logger, server.ViolationWarnings, remote, violation);
                     return;
                 }
 
@@ -75,7 +75,7 @@ internal sealed class PortMapperSession(
         catch (OperationCanceledException)
         {
             reason = $"no whole request within {requestTimeout.TotalMilliseconds} ms";
-            PortMapperLog.ProtocolViolation(logger, remote, reason);
+            PortMapperLog.ProtocolViolation(logger, server.ViolationWarnings, remote, reason);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -168,7 +168,7 @@ internal sealed class PortMapperSession(
 
         if (refusal is { } reason)
         {
-            PortMapperLog.RegistrationRefused(logger, request.Name, request.Port, remote, reason);
+            PortMapperLog.RegistrationRefused(logger, server.RefusalWarnings, request.Name, request.Port, remote, reason);
             PortMapperProtocol.WriteRegisterRefused(_output, reason);
             return;
         }

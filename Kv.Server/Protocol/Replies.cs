@@ -15,6 +15,9 @@ internal static class Replies
     /// <summary>The command could not be carried out (or the line was too long).</summary>
     public static ReadOnlySpan<byte> Error => "ERROR\r\n"u8;
 
+    /// <summary>Sent to a client the server refuses because max clients are connected, before it closes the connection.</summary>
+    public static ReadOnlySpan<byte> MaxClientsReached => "ERROR max clients reached\r\n"u8;
+
     /// <summary>Ends a line of data, such as a GET's value.</summary>
     public static ReadOnlySpan<byte> LineEnd => "\r\n"u8;
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using Kv.Distribution.Support;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +16,10 @@ namespace Kv.Server.Tcp;
 /// Lines are parsed in place on the receive buffer. A command on another node's bucket is awaited
 /// before the lines after it are answered, so replies keep the order of requests. A trailing partial
 /// line left when the client disconnects is dropped without effect. A line over the limit is
-/// answered <c>ERROR</c> and ends the connection. Nothing a client sends can end the server. The
-/// session completes both pipes when it ends; the transport is the caller's to dispose after that.
+/// answered <c>ERROR</c> and ends the connection (logged as a warning at most as often as
+/// <c>lineTooLongWarnings</c> lets through, at Debug otherwise). Nothing a client sends can end the
+/// server. The session completes both pipes when it ends; the transport is the caller's to dispose
+/// after that. An <see cref="IdleSweeper"/> may end it through <see cref="CloseIdle"/>.
 /// </remarks>
 internal sealed class ClientSession(
     IDuplexPipe transport,
@@ -24,9 +27,38 @@ internal sealed class ClientSession(
     CommandRunner runner,
     int maxLineLength,
     ServerMetrics metrics,
-    ILogger logger)
+    ILogger logger,
+    LogThrottle? lineTooLongWarnings = null)
 {
     private const int StackLineBytes = 512;
+    private const string IdleReason = "idle for longer than the timeout";
+
+    private long _lastActivity = Environment.TickCount64;
+
+    /// <summary>
+    /// When the client last sent something or took its replies, as <see cref="Environment.TickCount64"/>;
+    /// <see cref="long.MaxValue"/> while the session waits for another node to answer a command,
+    /// which is not idleness. Read from any thread.
+    /// </summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    /// <summary>
+    /// Ends the session as idle: the read or flush it is waiting for, or its next one, returns at
+    /// once, canceled; the session then completes its pipes and ends. Nothing else cancels them.
+    /// Safe from any thread, and after the session has ended.
+    /// </summary>
+    public void CloseIdle()
+    {
+        try
+        {
+            transport.Input.CancelPendingRead();
+            transport.Output.CancelPendingFlush();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session ended meanwhile.
+        }
+    }
 
     /// <summary>Serves the client until it disconnects, misbehaves beyond repair or the server stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -41,12 +73,22 @@ internal sealed class ClientSession(
             while (true)
             {
                 var result = await input.ReadAsync(stopping);
+                if (result.IsCanceled)
+                {
+                    reason = IdleReason;
+                    metrics.IdleClosed();
+                    return;
+                }
+
+                Touch();
                 var buffer = result.Buffer;
                 LineStatus status;
                 while ((status = AnswerLines(ref buffer, output, stopping, out var pending)) == LineStatus.Line)
                 {
                     // A bucket of another node: its reply comes before those of the lines after it.
+                    Volatile.Write(ref _lastActivity, long.MaxValue);
                     await pending;
+                    Touch();
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -56,14 +98,27 @@ internal sealed class ClientSession(
                     metrics.Rejected();
                     output.Write(Replies.Error);
                     await output.FlushAsync(stopping);
-                    ServerLog.LineTooLong(logger, remote, maxLineLength);
+                    ServerLog.LineTooLong(logger, lineTooLongWarnings, remote, maxLineLength);
                     reason = "line too long";
                     return;
                 }
 
-                if (output.UnflushedBytes > 0 && (await output.FlushAsync(stopping)).IsCompleted)
+                if (output.UnflushedBytes > 0)
                 {
-                    return;
+                    var flushed = await output.FlushAsync(stopping);
+                    if (flushed.IsCanceled)
+                    {
+                        reason = IdleReason;
+                        metrics.IdleClosed();
+                        return;
+                    }
+
+                    if (flushed.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    Touch();
                 }
 
                 if (result.IsCompleted)
@@ -101,6 +156,9 @@ internal sealed class ClientSession(
             ServerLog.ClientDisconnected(logger, remote, reason);
         }
     }
+
+    /// <summary>The client is active now: it sent something, took its replies, or got an answer from another node.</summary>
+    private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
     /// <summary>
     /// Answers the whole lines in <paramref name="buffer"/> and leaves the rest in it; stops early,

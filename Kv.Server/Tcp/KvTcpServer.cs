@@ -13,6 +13,15 @@ namespace Kv.Server.Tcp;
 /// The TCP text server: binds at start, accepts clients in one loop and serves each in its own
 /// <see cref="ClientSession"/>. Stopping closes the listener and every open connection.
 /// </summary>
+/// <remarks>
+/// <para>At most <see cref="MaxClients"/> clients are served at once: one more is accepted,
+/// answered <c>ERROR max clients reached</c> and closed, and the loop goes on accepting. A failed
+/// accept (out of file descriptors, say) waits before the next try, and a client that would hold
+/// one of the process's last descriptors is refused the same way (<see cref="AcceptBackoff"/>).
+/// With an idle timeout, one <see cref="IdleSweeper"/> closes the clients idle for longer.</para>
+/// <para>What clients can make the server log over and over (refusals, lines too long) is logged
+/// as a warning at most once a second, Debug otherwise.</para>
+/// </remarks>
 internal sealed class KvTcpServer(
     IOptions<KvServerOptions> options,
     Router router,
@@ -20,17 +29,29 @@ internal sealed class KvTcpServer(
     ILogger<KvTcpServer> logger) : IHostedService, IAsyncDisposable
 {
     private const int Backlog = 1024;
+    private static readonly TimeSpan s_warningInterval = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskTracker _sessions = new();
     private readonly CommandRunner _runner = new(router, logger);
+    private readonly LogThrottle _refusalWarnings = new(s_warningInterval);
+    private readonly LogThrottle _lineTooLongWarnings = new(s_warningInterval);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
+    private IdleSweeper? _idleSweeper;
+    private int _clients;
     private Task _acceptLoop = Task.CompletedTask;
+    private Task _sweepLoop = Task.CompletedTask;
 
     /// <summary>Where the server listens, once started (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint =>
         _localEndPoint ?? throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>The most clients served at once, once started: <see cref="KvServerOptions.MaxClients"/> or its default.</summary>
+    public int MaxClients { get; private set; }
+
+    /// <summary>The clients being served now.</summary>
+    public int Clients => Volatile.Read(ref _clients);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -52,6 +73,14 @@ internal sealed class KvTcpServer(
         _listener = listener;
         _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         ServerLog.Listening(logger, _localEndPoint);
+        MaxClients = ChooseMaxClients(settings, out var source);
+        if (settings.IdleTimeoutSeconds > 0)
+        {
+            _idleSweeper = new IdleSweeper(TimeSpan.FromSeconds(settings.IdleTimeoutSeconds));
+            _sweepLoop = _idleSweeper.RunAsync(_stopping.Token);
+        }
+
+        ServerLog.Limits(logger, MaxClients, source, _idleSweeper is null ? "none" : $"{settings.IdleTimeoutSeconds} s");
         _acceptLoop = AcceptLoopAsync(listener, settings.MaxLineLength);
         return Task.CompletedTask;
     }
@@ -68,6 +97,7 @@ internal sealed class KvTcpServer(
         await _stopping.CancelAsync();
         listener.Dispose();
         await _acceptLoop.WaitAsync(cancellationToken);
+        await _sweepLoop.WaitAsync(cancellationToken);
         await _sessions.WhenAll().WaitAsync(cancellationToken);
         ServerLog.StoppedListening(logger, LocalEndPoint);
     }
@@ -79,9 +109,25 @@ internal sealed class KvTcpServer(
         _stopping.Dispose();
     }
 
+    private static int ChooseMaxClients(KvServerOptions settings, out string source)
+    {
+        if (settings.MaxClients is { } given)
+        {
+            source = "--max-clients";
+            return given;
+        }
+
+        var limit = FileDescriptors.Limit();
+        var open = FileDescriptors.CountOpen() ?? 0;
+        source = limit is { } known
+            ? $"the default for {known} file descriptors, {open} open: the rest less {KvServerOptions.ReservedFileDescriptors}, from {KvServerOptions.MaxClientsFloor} to {KvServerOptions.MaxClientsCap}"
+            : "the default where the open-file limit is unknown or unlimited";
+        return KvServerOptions.DefaultMaxClients(limit, open);
+    }
+
     private async Task AcceptLoopAsync(Socket listener, int maxLineLength)
     {
-        var endPoint = listener.LocalEndPoint!;
+        var backoff = new AcceptBackoff($"the text server {listener.LocalEndPoint}", logger);
         while (!_stopping.IsCancellationRequested)
         {
             Socket client;
@@ -104,25 +150,89 @@ internal sealed class KvTcpServer(
             }
             catch (SocketException ex)
             {
-                // A client that resets before we accept it, or a transient resource shortage:
-                // log and keep accepting.
-                ServerLog.AcceptFailed(logger, endPoint, ex);
+                // Out of file descriptors or buffers (or a client that reset first): wait, then go on.
+                if (!await backoff.WaitAfterAsync(ex, _stopping.Token))
+                {
+                    return;
+                }
+
                 continue;
             }
 
+            // Into one of the process's last file descriptors: refused (logged by the back-off).
+            if (!backoff.TryAdmit(client))
+            {
+                Refuse(client, atMaxClients: false);
+                continue;
+            }
+
+            // Only this loop takes slots (sessions give them back from any thread), so a count
+            // read below the maximum stays below it until the increment.
+            if (Volatile.Read(ref _clients) >= MaxClients)
+            {
+                Refuse(client, atMaxClients: true);
+                continue;
+            }
+
+            Interlocked.Increment(ref _clients);
             client.NoDelay = true;
             _sessions.Add(RunSessionAsync(client, maxLineLength));
         }
     }
 
+    /// <summary>
+    /// Answers <c>ERROR max clients reached</c> and closes the connection, without waiting: the
+    /// send is non-blocking, and a fresh connection's send buffer takes the line at once. Logged
+    /// here <paramref name="atMaxClients"/>; else the process is out of file descriptors, which the
+    /// accept loop's back-off logs.
+    /// </summary>
+    private void Refuse(Socket client, bool atMaxClients)
+    {
+        metrics.Refused();
+        try
+        {
+            if (atMaxClients)
+            {
+                ServerLog.MaxClientsReached(logger, _refusalWarnings, client.RemoteEndPoint, MaxClients);
+            }
+
+            client.Blocking = false;
+            client.Send(Replies.MaxClientsReached, SocketFlags.None, out _);
+        }
+        catch (SocketException)
+        {
+            // The client is gone already.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
     private async Task RunSessionAsync(Socket client, int maxLineLength)
     {
-        // Yield first so that the accept loop goes on while this client is served.
-        await Task.Yield();
+        try
+        {
+            // Yield first so that the accept loop goes on while this client is served.
+            await Task.Yield();
 
-        // The session completes the pipes; only then is the socket closed (SocketDuplexPipe).
-        await using var transport = new SocketDuplexPipe(client);
-        var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, maxLineLength, metrics, logger);
-        await session.RunAsync(_stopping.Token);
+            // The session completes the pipes; only then is the socket closed (SocketDuplexPipe).
+            await using var transport = new SocketDuplexPipe(client);
+            var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, maxLineLength, metrics, logger, _lineTooLongWarnings);
+            _idleSweeper?.Add(session);
+            try
+            {
+                await session.RunAsync(_stopping.Token);
+            }
+            finally
+            {
+                _idleSweeper?.Remove(session);
+            }
+        }
+        finally
+        {
+            // The socket is closed by now: the slot is free only once its file descriptor is.
+            Interlocked.Decrement(ref _clients);
+        }
     }
 }

@@ -11,6 +11,8 @@ internal sealed class ServerMetrics
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _commands;
     private readonly Counter<long> _rejectedLines;
+    private readonly Counter<long> _refusedConnections;
+    private readonly Counter<long> _idleTimeouts;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public ServerMetrics(IMeterFactory meterFactory)
@@ -19,6 +21,8 @@ internal sealed class ServerMetrics
         _connections = meter.CreateUpDownCounter<long>("kv.server.connections", "{connection}", "Open client connections.");
         _commands = meter.CreateCounter<long>("kv.server.commands", "{command}", "Request lines answered.");
         _rejectedLines = meter.CreateCounter<long>("kv.server.rejected_lines", "{line}", "Request lines rejected: answered UNKNOWN COMMAND, or over the maximum length (ERROR, then closed).");
+        _refusedConnections = meter.CreateCounter<long>("kv.server.refused_connections", "{connection}", "Connections refused because max clients were connected: answered ERROR max clients reached, then closed.");
+        _idleTimeouts = meter.CreateCounter<long>("kv.server.idle_timeouts", "{connection}", "Connections closed by the server because the client was idle for longer than the timeout.");
     }
 
     /// <summary>A client connected.</summary>
@@ -32,4 +36,10 @@ internal sealed class ServerMetrics
 
     /// <summary>A request line was rejected: not a command, or too long.</summary>
     public void Rejected() => _rejectedLines.Add(1);
+
+    /// <summary>A connection was refused: max clients were connected.</summary>
+    public void Refused() => _refusedConnections.Add(1);
+
+    /// <summary>A connection was closed: its client was idle for longer than the timeout.</summary>
+    public void IdleClosed() => _idleTimeouts.Add(1);
 }

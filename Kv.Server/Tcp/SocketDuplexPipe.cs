@@ -10,13 +10,22 @@ namespace Kv.Server.Tcp;
 /// free per read), and replies gather in 16 KiB segments so that one flush is one write.
 /// </summary>
 /// <remarks>
+/// <para>
+/// An idle connection holds no buffer: as Kestrel does ("wait for data before allocating a
+/// buffer"), a read with nothing buffered first waits for data with a zero-byte read, and only
+/// then rents its buffer from the shared pool; a read that consumes everything gives it back, and
+/// so does each flush of the replies. Measured with 1,000 idle clients: the node's RSS grew by
+/// about 5 KB per client, 16 KB when a buffer was held while waiting (README, "Limits").
+/// </para>
+/// <para>
 /// Both pipes leave the stream open, and the session completes them when it ends (the writer's
 /// completion sends the last replies). <see cref="DisposeAsync"/> then closes the stream and the
 /// socket, so that the last flush never meets a stream already closed by the reading side.
+/// </para>
 /// </remarks>
 internal sealed class SocketDuplexPipe : IDuplexPipe, IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 2048, leaveOpen: true);
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 16 * 1024, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: true);
     private static readonly StreamPipeWriterOptions s_writerOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
 
     private readonly NetworkStream _stream;

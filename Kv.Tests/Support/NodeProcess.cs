@@ -36,16 +36,18 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
-    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start([], environment, args);
+    public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartUnder([], environment, args);
 
     /// <summary>
-    /// Starts the node behind a command prefix, such as <c>ip netns exec NS</c>, that runs
-    /// <c>dotnet Kv.Server.dll ARGS</c> in its place (it must exec, not fork: <see cref="Id"/> is then
-    /// the node's own process, which signals reach).
+    /// Starts the node through <paramref name="launcher"/>, a command that runs the rest of its
+    /// command line in the same process (it must exec, not fork), such as
+    /// <c>prlimit --nofile=256:256 --</c> or <c>ip netns exec NS</c>: its process id is then the
+    /// node's own, which signals reach.
     /// </summary>
-    public static NodeProcess Start(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static NodeProcess StartUnder(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "dotnet")
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -55,9 +57,14 @@ internal sealed partial class NodeProcess : IAsyncDisposable
             // Not the repository root: a nodes.json there would route this node's buckets.
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var word in prefix.Skip(1).Concat(prefix.Count > 0 ? ["dotnet"] : []))
+        if (launcher.Count > 0)
         {
-            info.ArgumentList.Add(word);
+            foreach (var word in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(word);
+            }
+
+            info.ArgumentList.Add("dotnet");
         }
 
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll"));

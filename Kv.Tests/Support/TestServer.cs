@@ -24,7 +24,13 @@ internal sealed class TestServer : IAsyncDisposable
 
     public IPEndPoint EndPoint => _server.LocalEndPoint;
 
-    public static async Task<TestServer> StartAsync(int maxLineLength = 64 * 1024)
+    /// <summary>The server's services, such as its <see cref="System.Diagnostics.Metrics.IMeterFactory"/>.</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>The clients being served now.</summary>
+    public int Clients => _server.Clients;
+
+    public static async Task<TestServer> StartAsync(int maxLineLength = 64 * 1024, int? maxClients = null, int idleTimeoutSeconds = 0)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -32,6 +38,8 @@ internal sealed class TestServer : IAsyncDisposable
                 ["Port"] = "0",
                 ["Bind"] = "127.0.0.1",
                 ["MaxLineLength"] = maxLineLength.ToString(CultureInfo.InvariantCulture),
+                ["MaxClients"] = maxClients?.ToString(CultureInfo.InvariantCulture),
+                ["IdleTimeoutSeconds"] = idleTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             })
             .Build();
         var services = new ServiceCollection().AddLogging().AddKvServer(configuration).BuildServiceProvider();

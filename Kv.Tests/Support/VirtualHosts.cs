@@ -113,7 +113,7 @@ internal sealed partial class VirtualHosts : IAsyncDisposable
     public string[] ExecPrefix(string host) => [HostCommand.Require("ip"), "netns", "exec", _hosts[host].Namespace];
 
     /// <summary>Starts a <c>Kv.Server</c> process inside <paramref name="host"/>.</summary>
-    public NodeProcess StartNode(string host, params string[] args) => NodeProcess.Start(ExecPrefix(host), new Dictionary<string, string>(), args);
+    public NodeProcess StartNode(string host, params string[] args) => NodeProcess.StartUnder(ExecPrefix(host), new Dictionary<string, string>(), args);
 
     /// <summary>Connects a text client from the test process to <paramref name="port"/> on <paramref name="host"/>.</summary>
     public Task<TextClient> ConnectClientAsync(string host, int port) =>
