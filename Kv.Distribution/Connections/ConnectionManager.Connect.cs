@@ -1,0 +1,168 @@
+using Kv.Distribution.Nodes;
+using Kv.Distribution.Rpc;
+
+namespace Kv.Distribution.Connections;
+
+/// <summary>
+/// The connecting side of <see cref="ConnectionManager"/>: which link or attempt a caller gets
+/// (<see cref="Route"/>), running an attempt, and ending one that failed.
+/// </summary>
+internal sealed partial class ConnectionManager
+{
+    /// <summary>
+    /// The link to <paramref name="peer"/> when it is up; else the attempt setting it up (started
+    /// here when there is none and <paramref name="use"/> asks to connect), with the reason the peer
+    /// is known to be unreachable when it is (then a request gets the retry to wait on, briefly, and
+    /// anything else no attempt at all).
+    /// </summary>
+    private (NodeConnection? Connection, ConnectAttempt? Attempt, string? Gated) Route(NodeName peer, LinkUse use)
+    {
+        ConnectAttempt attempt;
+        string? gated;
+        lock (_gate)
+        {
+            if (_connections.TryGetValue(peer, out var connection) && !connection.IsClosed)
+            {
+                return (connection, null, null);
+            }
+
+            gated = use != LinkUse.Force && _unreachable.IsGated(peer, out var reason) ? reason : null;
+            if (gated is not null)
+            {
+                if (use != LinkUse.Request || !_unreachable.TryProbe(peer))
+                {
+                    return (null, null, gated);
+                }
+
+                (attempt, var start) = ProbeLocked(peer);
+                if (!start)
+                {
+                    return (null, attempt, gated);
+                }
+            }
+            else
+            {
+                if (_attempts.TryGetValue(peer, out var running) || use == LinkUse.IfUp)
+                {
+                    return (null, running, null);
+                }
+
+                attempt = new ConnectAttempt(peer, NewOutbox());
+                _attempts[peer] = attempt;
+            }
+        }
+
+        _ = RunConnectAsync(attempt);
+        return (null, attempt, gated);
+    }
+
+    private async Task RunConnectAsync(ConnectAttempt attempt)
+    {
+        try
+        {
+            var (socket, stream, peer) = await attempt.ConnectAsync(options, identity, logger, stopping);
+            Register(socket, stream, peer, outbound: true);
+        }
+        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.SimultaneousConnect || IsBeingAccepted(attempt.Peer))
+        {
+            // The peer's own connection to us wins (nok, see Decide), or it is already up on its side
+            // (alive) while this side finishes accepting it: Register adopts this attempt when that
+            // link is up, which must happen within the attempt's time.
+            try
+            {
+                await attempt.Completion.Task.WaitAsync(options.HandshakeTimeout, stopping);
+            }
+            catch (Exception wait) when (wait is TimeoutException or OperationCanceledException or RpcException)
+            {
+                Fail(attempt, $"a connection from it did not complete (it answered {ex.Failure})");
+            }
+        }
+        catch (HandshakeException ex)
+        {
+            metrics.Error("handshake");
+            DistributionLog.HandshakeRefused(logger, attempt.Peer.ToString(), ex.Step.ToString(), ex.Message);
+            Fail(attempt, $"refused at {ex.Step}: {ex.Message}", ex);
+        }
+        catch (ConnectException ex)
+        {
+            metrics.Error(ex.InnerException is HandshakeException ? "handshake" : "connect");
+            Fail(attempt, ex.Message, ex.InnerException);
+        }
+    }
+
+    /// <summary>Ends <paramref name="attempt"/> with NoConnection, unless a link adopted it first.</summary>
+    private void Fail(ConnectAttempt attempt, string reason, Exception? inner = null)
+    {
+        lock (_gate)
+        {
+            if (attempt.Adopted)
+            {
+                return; // A link took it over (see Decide): its outbox is that link's now.
+            }
+
+            if (_attempts.TryGetValue(attempt.Peer, out var current) && current == attempt)
+            {
+                _attempts.Remove(attempt.Peer);
+            }
+        }
+
+        // Gated before anyone hears of the failure: a request that the failure's answer prompts
+        // must find the peer known to be unreachable, not start another slow attempt.
+        if (!attempt.Superseded && !stopping.IsCancellationRequested
+            && Environment.TickCount64 - attempt.Started >= (long)UnreachablePeers.SlowFailure.TotalMilliseconds)
+        {
+            GateAndRetry(attempt.Peer, reason);
+        }
+
+        var dropped = attempt.Outbox.Abandon();
+        attempt.Completion.TrySetException(new RpcException(
+            RpcFailure.NoConnection, attempt.Peer.ToString(), $"Cannot reach {attempt.Peer}: {reason}.", innerException: inner));
+        if (attempt.Superseded)
+        {
+            return;
+        }
+
+        LogUnreachable(attempt.Peer, reason, dropped);
+        metrics.DeadLetter("noconnection", dropped);
+
+        if (!attempt.Background)
+        {
+            Unreachable?.Invoke(attempt.Peer, reason);
+        }
+    }
+
+    private static async Task<NodeConnection> WaitForLinkAsync(ConnectAttempt attempt, long deadline, CancellationToken cancellationToken)
+    {
+        var left = deadline - Environment.TickCount64;
+        if (deadline == long.MaxValue || left > int.MaxValue)
+        {
+            return await attempt.Completion.Task.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            return await attempt.Completion.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(left, 0)), cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new RpcException(RpcFailure.Timeout, attempt.Peer.ToString(), $"No link to {attempt.Peer} within the request's timeout; it is still being set up.", innerException: ex);
+        }
+    }
+
+    /// <summary>
+    /// Logs a failed attempt: at Information (as a link going down is) at most once a second, so
+    /// that code sending in a loop to a node that is down (each send starts an attempt) cannot
+    /// flood the log; at Debug otherwise.
+    /// </summary>
+    private void LogUnreachable(NodeName peer, string reason, int dropped)
+    {
+        if (_unreachableLog.TryPass(out var held))
+        {
+            DistributionLog.Unreachable(logger, peer.ToString(), reason, dropped, held);
+        }
+        else
+        {
+            DistributionLog.UnreachableAgain(logger, peer.ToString(), reason, dropped);
+        }
+    }
+}
