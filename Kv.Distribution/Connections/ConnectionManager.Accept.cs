@@ -6,6 +6,11 @@ namespace Kv.Distribution.Connections;
 /// <summary>The accepting side of <see cref="ConnectionManager"/>: the accept loop, and the acceptor's answer to a node that wants a link.</summary>
 internal sealed partial class ConnectionManager
 {
+    /// <summary>How many inbound handshakes may be under way at once (each ends within the handshake timeout).</summary>
+    public const int MaxPendingHandshakes = 64;
+
+    private int _pendingHandshakes;
+
     /// <summary>
     /// Accepts links until the node stops. A failed accept (out of file descriptors, say) waits
     /// before the next try and is logged at most every few seconds; a link that would hold one of
@@ -42,6 +47,18 @@ internal sealed partial class ConnectionManager
                 continue;
             }
 
+            // Before authentication a peer costs a socket and a handshake's buffers: at most
+            // MaxPendingHandshakes of them at once; past that a connection is closed at once.
+            if (Interlocked.Increment(ref _pendingHandshakes) > MaxPendingHandshakes)
+            {
+                Interlocked.Decrement(ref _pendingHandshakes);
+                metrics.Error("handshake_limit");
+                LogRefusedHandshake(socket.RemoteEndPoint?.ToString() ?? "unknown", new HandshakeException(
+                    HandshakeStep.RecvName, HandshakeFailure.NotAllowed, $"{MaxPendingHandshakes} handshakes are already pending"));
+                socket.Dispose();
+                continue;
+            }
+
             _ = AcceptAsync(socket);
         }
     }
@@ -55,7 +72,16 @@ internal sealed partial class ConnectionManager
         {
             var stream = new NetworkStream(socket, ownsSocket: false);
             var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
-            var peer = await handshake.AcceptAsync(result => Decide(result, ref accepted), stopping);
+            HandshakeResult peer;
+            try
+            {
+                peer = await handshake.AcceptAsync(result => Decide(result, ref accepted), stopping);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _pendingHandshakes);
+            }
+
             Register(socket, stream, peer, outbound: false);
         }
         catch (Exception ex) when (ex is HandshakeException or OperationCanceledException or ObjectDisposedException)
