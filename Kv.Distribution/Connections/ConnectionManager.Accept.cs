@@ -19,34 +19,8 @@ internal sealed partial class ConnectionManager
     private async Task AcceptLoopAsync(Socket listener)
     {
         var backoff = new Support.AcceptBackoff($"the distribution listener {listener.LocalEndPoint}", logger);
-        while (!stopping.IsCancellationRequested)
+        while (await backoff.AcceptAsync(listener, stopping) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(stopping);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
-                || (ex is SocketException && stopping.IsCancellationRequested))
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                if (!await backoff.WaitAfterAsync(ex, stopping))
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            if (!backoff.TryAdmit(socket))
-            {
-                socket.Dispose();
-                continue;
-            }
-
             // Before authentication a peer costs a socket and a handshake's buffers: at most
             // MaxPendingHandshakes of them at once; past that a connection is closed at once.
             if (Interlocked.Increment(ref _pendingHandshakes) > MaxPendingHandshakes)

@@ -139,33 +139,8 @@ internal sealed class PortMapperServer : IAsyncDisposable
     {
         var stopping = _stopping.Token;
         var backoff = new AcceptBackoff($"the port mapper {LocalEndPoint}", _logger);
-        while (true)
+        while (await backoff.AcceptAsync(_listener, stopping) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(stopping);
-            }
-            catch (Exception ex) when (Volatile.Read(ref _stopped) != 0 && ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                if (!await backoff.WaitAfterAsync(ex, stopping))
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            if (!backoff.TryAdmit(socket))
-            {
-                socket.Dispose();
-                continue;
-            }
-
             socket.NoDelay = true;
             var session = new PortMapperSession(new PortMapperConnection(socket), this, _requestTimeout, _logger);
             _sessions.Add(RunSessionAsync(session, stopping));

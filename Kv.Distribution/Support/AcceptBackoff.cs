@@ -82,6 +82,59 @@ public sealed partial class AcceptBackoff
     public TimeSpan NextDelay { get; private set; } = FirstDelay;
 
     /// <summary>
+    /// The next connection on <paramref name="listener"/> that may be served: a failed accept is
+    /// waited out (<see cref="WaitAfterAsync"/>), and a connection that cannot be admitted
+    /// (<see cref="TryAdmit(Socket)"/>) is handed to <paramref name="refuse"/> (closed when none is
+    /// given); the accept loop of every listener is then <c>while (await backoff.AcceptAsync(...) is { } socket)</c>.
+    /// </summary>
+    /// <returns><see langword="null"/> once <paramref name="stopping"/> is cancelled or the listener is closed.</returns>
+    public async Task<Socket?> AcceptAsync(Socket listener, CancellationToken stopping, Action<Socket>? refuse = null)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(stopping);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
+                || (ex is SocketException && stopping.IsCancellationRequested))
+            {
+                // Stopped, or the listener was closed before the accept saw the cancellation.
+                return null;
+            }
+            catch (SocketException ex)
+            {
+                // Out of file descriptors or buffers (or a client that reset first): wait, then go on.
+                if (!await WaitAfterAsync(ex, stopping))
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            if (TryAdmit(socket))
+            {
+                return socket;
+            }
+
+            // Into one of the process's last file descriptors (logged here): refused.
+            if (refuse is null)
+            {
+                socket.Dispose();
+            }
+            else
+            {
+                refuse(socket);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// <paramref name="accepted"/> was accepted: the next failure waits <see cref="FirstDelay"/>
     /// again. Returns whether to serve it; <see langword="false"/> when it holds one of the last
     /// <see cref="Headroom"/> descriptors, and the caller is to close it at once (having told the

@@ -128,44 +128,8 @@ internal sealed class KvTcpServer(
     private async Task AcceptLoopAsync(Socket listener, int maxLineLength)
     {
         var backoff = new AcceptBackoff($"the text server {listener.LocalEndPoint}", logger);
-        while (!_stopping.IsCancellationRequested)
+        while (await backoff.AcceptAsync(listener, _stopping.Token, client => Refuse(client, atMaxClients: false)) is { } client)
         {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(_stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException) when (_stopping.IsCancellationRequested)
-            {
-                // The listener was closed by StopAsync before the accept saw the cancellation.
-                return;
-            }
-            catch (SocketException ex)
-            {
-                // Out of file descriptors or buffers (or a client that reset first): wait, then go on.
-                if (!await backoff.WaitAfterAsync(ex, _stopping.Token))
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            // Into one of the process's last file descriptors: refused (logged by the back-off).
-            if (!backoff.TryAdmit(client))
-            {
-                Refuse(client, atMaxClients: false);
-                continue;
-            }
-
             // Only this loop takes slots (sessions give them back from any thread), so a count
             // read below the maximum stays below it until the increment.
             if (Volatile.Read(ref _clients) >= MaxClients)
