@@ -35,9 +35,9 @@ internal sealed class KvTcpServer(
     private readonly TaskTracker _sessions = new();
     private readonly CommandRunner _runner = new(router, logger);
     private readonly LogThrottle _refusalWarnings = new(s_warningInterval);
-    private readonly LogThrottle _lineTooLongWarnings = new(s_warningInterval);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
+    private SessionSettings _sessionSettings = new();
     private IdleSweeper? _idleSweeper;
     private int _clients;
     private Task _acceptLoop = Task.CompletedTask;
@@ -81,7 +81,8 @@ internal sealed class KvTcpServer(
         }
 
         ServerLog.Limits(logger, MaxClients, source, _idleSweeper is null ? "none" : $"{settings.IdleTimeoutSeconds} s");
-        _acceptLoop = AcceptLoopAsync(listener, settings.MaxLineLength);
+        _sessionSettings = SessionSettings.From(settings);
+        _acceptLoop = AcceptLoopAsync(listener);
         return Task.CompletedTask;
     }
 
@@ -125,7 +126,7 @@ internal sealed class KvTcpServer(
         return KvServerOptions.DefaultMaxClients(limit, open);
     }
 
-    private async Task AcceptLoopAsync(Socket listener, int maxLineLength)
+    private async Task AcceptLoopAsync(Socket listener)
     {
         var backoff = new AcceptBackoff($"the text server {listener.LocalEndPoint}", logger);
         while (!_stopping.IsCancellationRequested)
@@ -176,7 +177,7 @@ internal sealed class KvTcpServer(
 
             Interlocked.Increment(ref _clients);
             client.NoDelay = true;
-            _sessions.Add(RunSessionAsync(client, maxLineLength));
+            _sessions.Add(RunSessionAsync(client));
         }
     }
 
@@ -209,7 +210,7 @@ internal sealed class KvTcpServer(
         }
     }
 
-    private async Task RunSessionAsync(Socket client, int maxLineLength)
+    private async Task RunSessionAsync(Socket client)
     {
         try
         {
@@ -218,7 +219,7 @@ internal sealed class KvTcpServer(
 
             // The session completes the pipes; only then is the socket closed (SocketDuplexPipe).
             await using var transport = new SocketDuplexPipe(client);
-            var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, maxLineLength, metrics, logger, _lineTooLongWarnings);
+            var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, _sessionSettings, metrics, logger);
             _idleSweeper?.Add(session);
             try
             {
