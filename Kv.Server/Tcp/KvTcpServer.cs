@@ -19,6 +19,9 @@ namespace Kv.Server.Tcp;
 /// accept (out of file descriptors, say) waits before the next try, and a client that would hold
 /// one of the process's last descriptors is refused the same way (<see cref="AcceptBackoff"/>).
 /// With an idle timeout, one <see cref="IdleSweeper"/> closes the clients idle for longer.</para>
+/// <para>Who is served, and what a request may hold, is the sessions' to decide
+/// (<see cref="SessionSettings"/>, shared by every session): protected mode, the password, key
+/// and value sizes.</para>
 /// <para>What clients can make the server log over and over (refusals, lines too long) is logged
 /// as a warning at most once a second, Debug otherwise.</para>
 /// </remarks>
