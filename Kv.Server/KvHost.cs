@@ -26,6 +26,11 @@ internal static class KvHost
         ["--max-line-length"] = nameof(KvServerOptions.MaxLineLength),
         ["--max-clients"] = nameof(KvServerOptions.MaxClients),
         ["--timeout"] = nameof(KvServerOptions.IdleTimeoutSeconds),
+        ["--requirepass"] = nameof(KvServerOptions.RequirePass),
+        ["--protected-mode"] = nameof(KvServerOptions.ProtectedMode),
+        ["--max-buckets"] = nameof(KvServerOptions.MaxBuckets),
+        ["--max-key-bytes"] = nameof(KvServerOptions.MaxKeyBytes),
+        ["--max-value-bytes"] = nameof(KvServerOptions.MaxValueBytes),
         ["--sname"] = "Node:" + nameof(NodeHostOptions.SName),
         ["--name"] = "Node:" + nameof(NodeHostOptions.Name),
         ["--cookie"] = "Node:" + nameof(NodeHostOptions.Cookie),
@@ -53,6 +58,13 @@ internal static class KvHost
         // One line per message (the default format takes two, level and category above the text):
         // what a peer can make the node log over and over costs half the lines, and greps whole.
         builder.Logging.AddSimpleConsole(format => format.SingleLine = true);
+        // The password: --requirepass, else RequirePass in configuration, else KV_REQUIREPASS.
+        if (builder.Configuration[nameof(KvServerOptions.RequirePass)] is null
+            && Environment.GetEnvironmentVariable("KV_REQUIREPASS") is { Length: > 0 } password)
+        {
+            builder.Configuration[nameof(KvServerOptions.RequirePass)] = password;
+        }
+
         var shell = builder.Configuration.GetSection("Shell").Get<ShellOptions>() ?? new ShellOptions();
         var console = shell.Eval is not null || shell.Shell || !Console.IsInputRedirected;
         if (console)
@@ -138,13 +150,17 @@ internal static class KvHost
             .ValidateOnStart();
         services.AddSingleton(_ => new DistributionMetrics());
         services.AddSingleton(nodes);
-        services.TryAddSingleton<BucketRegistry>();
+        services.TryAddSingleton(RegistryOf);
         services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));
         services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(nodes, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<NodeHost>();
         services.AddHostedService(provider => provider.GetRequiredService<NodeHost>());
         return services;
     }
+
+    /// <summary>The bucket registry, holding at most <c>--max-buckets</c> (<see cref="KvServerOptions.MaxBuckets"/>).</summary>
+    private static BucketRegistry RegistryOf(IServiceProvider provider) =>
+        new(provider.GetRequiredService<IOptions<KvServerOptions>>().Value.MaxBuckets);
 
     /// <summary>The port mapper, with the explicit addresses of nodes.json in front of it.</summary>
     private static StaticNodeDirectory NodeDirectoryOf(NodesConfig nodes, ILoggerFactory loggerFactory)
@@ -171,9 +187,14 @@ internal static class KvHost
             .Validate(o => o.MaxLineLength >= 16, "--max-line-length must be at least 16 bytes.")
             .Validate(o => o.MaxClients is null or >= 1, "--max-clients must be at least 1.")
             .Validate(o => o.IdleTimeoutSeconds >= 0, "--timeout must be a number of seconds, 0 (never) or more.")
+            .Validate(o => o.RequirePass is null || !o.RequirePass.Any(char.IsWhiteSpace), "--requirepass cannot contain white space: it is one word of AUTH password.")
+            .Validate(o => o.ProtectedMode is "yes" or "no" or "true" or "false", "--protected-mode must be yes or no.")
+            .Validate(o => o.MaxBuckets >= 1, "--max-buckets must be at least 1.")
+            .Validate(o => o.MaxKeyBytes >= 1, "--max-key-bytes must be at least 1.")
+            .Validate(o => o.MaxValueBytes >= 0, "--max-value-bytes must be 0 or more.")
             .ValidateOnStart();
         services.AddMetrics();
-        services.TryAddSingleton<BucketRegistry>();
+        services.TryAddSingleton(RegistryOf);
         services.TryAddSingleton(provider => new Router(RoutingTable.Local, provider.GetRequiredService<BucketRegistry>()));
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<KvTcpServer>();

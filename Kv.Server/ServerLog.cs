@@ -68,6 +68,44 @@ internal static partial class ServerLog
     [LoggerMessage(12, LogLevel.Debug, "Client {Remote} refused: {MaxClients} clients are connected, the maximum (--max-clients); replied ERROR max clients reached")]
     private static partial void MaxClientsReachedAgain(ILogger logger, EndPoint? remote, int maxClients);
 
+    /// <summary>Logs a client refused by protected mode: a warning when <paramref name="warnings"/> lets it through, Debug otherwise.</summary>
+    public static void ProtectedModeRefused(ILogger logger, LogThrottle warnings, EndPoint? remote)
+    {
+        if (warnings.TryPass(out var suppressed))
+        {
+            ProtectedModeRefusedWarning(logger, remote, suppressed);
+        }
+        else
+        {
+            ProtectedModeRefusedAgain(logger, remote);
+        }
+    }
+
+    /// <summary>Logs a wrong password: a warning when <paramref name="warnings"/> lets it through, Debug otherwise.</summary>
+    public static void AuthFailed(ILogger logger, LogThrottle warnings, EndPoint? remote)
+    {
+        if (warnings.TryPass(out var suppressed))
+        {
+            AuthFailedWarning(logger, remote, suppressed);
+        }
+        else
+        {
+            AuthFailedAgain(logger, remote);
+        }
+    }
+
+    [LoggerMessage(14, LogLevel.Warning, "Client {Remote} refused: protected mode is on and there is no password, so only clients on this host are served (set --requirepass, or --protected-mode no); replied ERROR protected mode ({Suppressed} more refused since the last warning, logged at Debug)")]
+    private static partial void ProtectedModeRefusedWarning(ILogger logger, EndPoint? remote, int suppressed);
+
+    [LoggerMessage(15, LogLevel.Debug, "Client {Remote} refused by protected mode; replied ERROR protected mode")]
+    private static partial void ProtectedModeRefusedAgain(ILogger logger, EndPoint? remote);
+
+    [LoggerMessage(16, LogLevel.Warning, "Client {Remote} sent AUTH with a wrong password; replied ERROR invalid password ({Suppressed} more since the last warning, logged at Debug)")]
+    private static partial void AuthFailedWarning(ILogger logger, EndPoint? remote, int suppressed);
+
+    [LoggerMessage(17, LogLevel.Debug, "Client {Remote} sent AUTH with a wrong password; replied ERROR invalid password")]
+    private static partial void AuthFailedAgain(ILogger logger, EndPoint? remote);
+
     [LoggerMessage(10, LogLevel.Information, "kv serves at most {MaxClients} clients at once ({Source}); idle timeout: {IdleTimeout}")]
     public static partial void Limits(ILogger logger, int maxClients, string source, string idleTimeout);
 

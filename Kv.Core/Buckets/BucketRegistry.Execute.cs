@@ -46,6 +46,7 @@ public sealed partial class BucketRegistry
     /// key had (the bucket's own arrays, not copies).
     /// </returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not one of <see cref="BucketOperation"/>.</exception>
+    /// <exception cref="BucketLimitException">A CREATE of a new bucket when <see cref="MaxBuckets"/> live already.</exception>
     internal BucketReply Execute(BucketOperation operation, ReadOnlySpan<char> bucket, ReadOnlySpan<char> key, ReadOnlySpan<byte> value)
     {
         if (operation == BucketOperation.Create)

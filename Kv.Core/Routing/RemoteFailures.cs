@@ -12,6 +12,7 @@ namespace Kv.Core.Routing;
 /// <remarks>
 /// <list type="bullet">
 /// <item>the owner threw <see cref="BucketStoppedException"/>: the same, for the bucket;</item>
+/// <item>the owner threw <see cref="BucketLimitException"/> (a CREATE past its <c>--max-buckets</c>): the same, with the owner's message;</item>
 /// <item>the owner threw <see cref="RoutingException"/> (no entry, or the tables disagree): the same, with the owner's message;</item>
 /// <item>anything else the runtime reports (the owner cannot be reached, did not answer in time,
 /// does not export the function, rejected the arguments, threw something else, or the process
@@ -27,6 +28,7 @@ internal static class RemoteFailures
     public static Exception? Translate(Exception failure, string bucket, NodeName owner) => failure switch
     {
         RpcException { Failure: RpcFailure.Exception } rpc when Is<BucketStoppedException>(rpc) => new BucketStoppedException(bucket),
+        RpcException { Failure: RpcFailure.Exception } rpc when Is<BucketLimitException>(rpc) => new BucketLimitException(rpc.Message, rpc),
         RpcException { Failure: RpcFailure.Exception } rpc when Is<RoutingException>(rpc) => new RoutingException(rpc.Message, rpc),
         RpcException rpc => new BucketUnavailableException(bucket, owner.ToString(), Describe(rpc), rpc),
         ExitException exit => new BucketUnavailableException(bucket, owner.ToString(), $"exit: {Exits.Describe(exit.Reason)}", exit),

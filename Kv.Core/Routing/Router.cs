@@ -74,6 +74,7 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     /// <exception cref="RoutingException">No table entry holds the bucket, or the tables disagree.</exception>
     /// <exception cref="BucketUnavailableException">The owner cannot be reached, did not answer in time, or failed.</exception>
     /// <exception cref="BucketStoppedException">The bucket stopped on the owner as the operation ran there.</exception>
+    /// <exception cref="BucketLimitException">A CREATE of a new bucket on an owner that holds its most buckets already.</exception>
     public ValueTask<BucketReply> ExecuteAsync(BucketRequest request, CancellationToken cancellationToken = default) =>
         ExecuteAsync(request, hops: 0, cancellationToken);
 

@@ -58,6 +58,25 @@ internal static class CommandParser
         return true;
     }
 
+    /// <summary>
+    /// Parses an <c>AUTH password</c> line: the verb and exactly one word, the password. Called only
+    /// for lines that <see cref="TryParse"/> rejects, or before a client has authenticated, so the
+    /// bucket commands never pay for it.
+    /// </summary>
+    /// <returns><see langword="true"/> with the password's bytes (a slice of <paramref name="line"/>).</returns>
+    public static bool TryParseAuth(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> password)
+    {
+        password = default;
+        Span<Range> words = stackalloc Range[3];
+        if (SplitWords(line, words) != 2 || !line[words[0]].SequenceEqual("AUTH"u8))
+        {
+            return false;
+        }
+
+        password = line[words[1]];
+        return true;
+    }
+
     /// <summary>Fills <paramref name="words"/> with the ranges of the line's words; stops one past its capacity.</summary>
     /// <returns>The number of words found, at most <c>words.Length</c>.</returns>
     private static int SplitWords(ReadOnlySpan<byte> line, Span<Range> words)

@@ -17,7 +17,8 @@ namespace Kv.Server.Protocol;
 /// <c>AllocationBudgets.md</c>). A command on another node's bucket is one rpc to its owner; the
 /// returned task completes once the reply is written.</para>
 /// <para>Failures are answered, never thrown: a bucket that is gone (<see cref="BucketStoppedException"/>)
-/// is <c>NOT FOUND</c>; a bucket that cannot be routed (<see cref="RoutingException"/>) or whose
+/// is <c>NOT FOUND</c>; a CREATE past the owner's bucket limit (<see cref="BucketLimitException"/>)
+/// is <c>ERROR too many buckets</c>; a bucket that cannot be routed (<see cref="RoutingException"/>) or whose
 /// owner is unavailable (<see cref="BucketUnavailableException"/>) is <c>ERROR</c>, as is any other
 /// failure, which is logged. Only the cancellation of <c>cancellationToken</c> comes out.</para>
 /// </remarks>
@@ -94,6 +95,10 @@ internal sealed class CommandRunner(Router router, ILogger logger)
             case BucketStoppedException:
                 // The bucket stopped on its owner while the command ran there: it no longer exists.
                 output.Write(Replies.NotFound);
+                break;
+            case BucketLimitException:
+                // A CREATE past --max-buckets, here or on the owner: the client's doing, not logged.
+                output.Write(Replies.TooManyBuckets);
                 break;
             case RoutingException or BucketUnavailableException:
                 ServerLog.CommandUnavailable(logger, operation, failure.Message);

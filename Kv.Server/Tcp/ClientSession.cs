@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using Kv.Distribution.Support;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -17,23 +16,32 @@ namespace Kv.Server.Tcp;
 /// before the lines after it are answered, so replies keep the order of requests. A trailing partial
 /// line left when the client disconnects is dropped without effect. A line over the limit is
 /// answered <c>ERROR</c> and ends the connection (logged as a warning at most as often as
-/// <c>lineTooLongWarnings</c> lets through, at Debug otherwise). Nothing a client sends can end the
-/// server. The session completes both pipes when it ends; the transport is the caller's to dispose
-/// after that. An <see cref="IdleSweeper"/> may end it through <see cref="CloseIdle"/>.
+/// <see cref="SessionSettings.LineTooLongWarnings"/> lets through, at Debug otherwise). A key or a
+/// value over its limit is answered <c>ERROR key too long</c> or <c>ERROR value too large</c>, and
+/// the connection stays. Nothing a client sends can end the server. The session completes both
+/// pipes when it ends; the transport is the caller's to dispose after that. An
+/// <see cref="IdleSweeper"/> may end it through <see cref="CloseIdle"/>.
+/// <para>Access (<see cref="ClientAccess"/>): a client that protected mode refuses is answered one
+/// <c>ERROR protected mode: ...</c> line and closed before anything is read. With a password, every
+/// line but <c>AUTH password</c> is answered <c>ERROR NOAUTH authentication required</c> until an
+/// <c>AUTH</c> gives the password; a wrong one is <c>ERROR invalid password</c>, counted and
+/// logged (throttled), and the connection stays, as Redis's does. An authenticated client's
+/// commands take the same path as on a server without a password: <c>AUTH</c> is looked for only in
+/// lines that are not bucket commands.</para>
 /// </remarks>
 internal sealed class ClientSession(
     IDuplexPipe transport,
     EndPoint? remote,
     CommandRunner runner,
-    int maxLineLength,
+    SessionSettings settings,
     ServerMetrics metrics,
-    ILogger logger,
-    LogThrottle? lineTooLongWarnings = null)
+    ILogger logger)
 {
     private const int StackLineBytes = 512;
     private const string IdleReason = "idle for longer than the timeout";
 
     private long _lastActivity = Environment.TickCount64;
+    private bool _authenticated = !settings.Access.RequiresPassword;
 
     /// <summary>
     /// When the client last sent something or took its replies, as <see cref="Environment.TickCount64"/>;
@@ -70,6 +78,16 @@ internal sealed class ClientSession(
         var reason = "closed by the client";
         try
         {
+            if (settings.Access.Refuses(remote))
+            {
+                metrics.ProtectedModeRefused();
+                ServerLog.ProtectedModeRefused(logger, settings.ProtectedModeWarnings, remote);
+                output.Write(Replies.ProtectedMode);
+                await output.FlushAsync(stopping);
+                reason = "refused by protected mode";
+                return;
+            }
+
             while (true)
             {
                 var result = await input.ReadAsync(stopping);
@@ -98,7 +116,7 @@ internal sealed class ClientSession(
                     metrics.Rejected();
                     output.Write(Replies.Error);
                     await output.FlushAsync(stopping);
-                    ServerLog.LineTooLong(logger, lineTooLongWarnings, remote, maxLineLength);
+                    ServerLog.LineTooLong(logger, settings.LineTooLongWarnings, remote, settings.MaxLineLength);
                     reason = "line too long";
                     return;
                 }
@@ -170,7 +188,7 @@ internal sealed class ClientSession(
         pending = ValueTask.CompletedTask;
         var answered = 0;
         LineStatus status;
-        while ((status = LineReader.TryReadLine(ref buffer, maxLineLength, out var line)) == LineStatus.Line)
+        while ((status = LineReader.TryReadLine(ref buffer, settings.MaxLineLength, out var line)) == LineStatus.Line)
         {
             answered++;
             pending = Answer(line, output, stopping);
@@ -210,13 +228,77 @@ internal sealed class ClientSession(
 
     private ValueTask Answer(ReadOnlySpan<byte> line, PipeWriter output, CancellationToken stopping)
     {
+        if (!_authenticated)
+        {
+            AnswerUnauthenticated(line, output);
+            return ValueTask.CompletedTask;
+        }
+
         if (!CommandParser.TryParse(line, out var command))
         {
+            if (CommandParser.TryParseAuth(line, out var password))
+            {
+                Authenticate(password, output);
+                return ValueTask.CompletedTask;
+            }
+
             metrics.Rejected();
             output.Write(Replies.UnknownCommand);
             return ValueTask.CompletedTask;
         }
 
+        if (command.Key.Length > settings.MaxKeyBytes)
+        {
+            metrics.Rejected();
+            output.Write(Replies.KeyTooLong);
+            return ValueTask.CompletedTask;
+        }
+
+        if (command.Value.Length > settings.MaxValueBytes)
+        {
+            metrics.Rejected();
+            output.Write(Replies.ValueTooLarge);
+            return ValueTask.CompletedTask;
+        }
+
         return runner.RunAsync(command, output, stopping);
+    }
+
+    /// <summary>A line from a client that has not authenticated yet: only <c>AUTH</c> is answered.</summary>
+    private void AnswerUnauthenticated(ReadOnlySpan<byte> line, PipeWriter output)
+    {
+        if (CommandParser.TryParseAuth(line, out var password))
+        {
+            Authenticate(password, output);
+            return;
+        }
+
+        metrics.Rejected();
+        output.Write(Replies.NoAuth);
+    }
+
+    /// <summary>
+    /// Answers <c>AUTH password</c>: <c>OK</c> and authenticated with the password; else
+    /// <c>ERROR invalid password</c> (counted, logged) and the session's state unchanged, or
+    /// <c>ERROR AUTH called without any password configured</c> on a server with none.
+    /// </summary>
+    private void Authenticate(ReadOnlySpan<byte> password, PipeWriter output)
+    {
+        if (!settings.Access.RequiresPassword)
+        {
+            output.Write(Replies.NoPasswordSet);
+            return;
+        }
+
+        if (!settings.Access.Accepts(password))
+        {
+            metrics.AuthFailed();
+            ServerLog.AuthFailed(logger, settings.AuthFailureWarnings, remote);
+            output.Write(Replies.InvalidPassword);
+            return;
+        }
+
+        _authenticated = true;
+        output.Write(Replies.Ok);
     }
 }

@@ -20,6 +20,16 @@ internal sealed class KvServerOptions
     /// </summary>
     public const int ReservedFileDescriptors = 128;
 
+    /// <summary>The default of <see cref="MaxKeyBytes"/>: 1 KiB, far above any sensible key, and small enough that keys do not outweigh values.</summary>
+    public const int DefaultMaxKeyBytes = 1024;
+
+    /// <summary>
+    /// The default of <see cref="MaxValueBytes"/>: 60 KiB, so that with the default 64 KiB line a
+    /// PUT too large is told so (and the connection stays) with room left for the verb, a bucket
+    /// name and the longest key.
+    /// </summary>
+    public const int DefaultMaxValueBytes = 60 * 1024;
+
     /// <summary>The TCP port to listen on (<c>--port</c>, else <c>PORT</c>); 0 picks a free port.</summary>
     public int Port { get; set; } = DefaultPort;
 
@@ -45,6 +55,35 @@ internal sealed class KvServerOptions
     /// A client waiting for a command on another node's bucket is not idle.
     /// </summary>
     public int IdleTimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// The password clients must give with <c>AUTH</c> before any other command
+    /// (<c>--requirepass</c>, else <c>KV_REQUIREPASS</c>, Redis's <c>requirepass</c>); none by default.
+    /// It cannot contain white space, which separates the words of a request.
+    /// </summary>
+    public string? RequirePass { get; set; }
+
+    /// <summary>
+    /// <c>yes</c> (the default) or <c>no</c> (<c>--protected-mode</c>, Redis's <c>protected-mode</c>):
+    /// with no password, whether clients from other hosts are refused (<see cref="IsProtectedMode"/>).
+    /// </summary>
+    public string ProtectedMode { get; set; } = "yes";
+
+    /// <summary>Whether <see cref="ProtectedMode"/> is on: anything but <c>no</c> or <c>false</c>.</summary>
+    public bool IsProtectedMode =>
+        !ProtectedMode.Equals("no", StringComparison.OrdinalIgnoreCase) && !ProtectedMode.Equals("false", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The most buckets this node holds at once (<c>--max-buckets</c>); a CREATE past it, also one routed here, is <c>ERROR too many buckets</c>.</summary>
+    public int MaxBuckets { get; set; } = Kv.Core.Buckets.BucketRegistry.DefaultMaxBuckets;
+
+    /// <summary>The longest key in UTF-8 bytes (<c>--max-key-bytes</c>); a longer one is <c>ERROR key too long</c>.</summary>
+    public int MaxKeyBytes { get; set; } = DefaultMaxKeyBytes;
+
+    /// <summary>
+    /// The largest value in UTF-8 bytes (<c>--max-value-bytes</c>); a larger one is <c>ERROR value too large</c>.
+    /// A value is bounded by <see cref="MaxLineLength"/> too: a line over it closes the connection.
+    /// </summary>
+    public int MaxValueBytes { get; set; } = DefaultMaxValueBytes;
 
     /// <summary>
     /// The default of <see cref="MaxClients"/>: the open-file limit, less the descriptors open when

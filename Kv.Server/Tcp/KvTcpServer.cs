@@ -19,6 +19,9 @@ namespace Kv.Server.Tcp;
 /// accept (out of file descriptors, say) waits before the next try, and a client that would hold
 /// one of the process's last descriptors is refused the same way (<see cref="AcceptBackoff"/>).
 /// With an idle timeout, one <see cref="IdleSweeper"/> closes the clients idle for longer.</para>
+/// <para>Who is served, and what a request may hold, is the sessions' to decide
+/// (<see cref="SessionSettings"/>, shared by every session): protected mode, the password, key
+/// and value sizes.</para>
 /// <para>What clients can make the server log over and over (refusals, lines too long) is logged
 /// as a warning at most once a second, Debug otherwise.</para>
 /// </remarks>
@@ -35,9 +38,9 @@ internal sealed class KvTcpServer(
     private readonly TaskTracker _sessions = new();
     private readonly CommandRunner _runner = new(router, logger);
     private readonly LogThrottle _refusalWarnings = new(s_warningInterval);
-    private readonly LogThrottle _lineTooLongWarnings = new(s_warningInterval);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
+    private SessionSettings _sessionSettings = new();
     private IdleSweeper? _idleSweeper;
     private int _clients;
     private Task _acceptLoop = Task.CompletedTask;
@@ -81,7 +84,8 @@ internal sealed class KvTcpServer(
         }
 
         ServerLog.Limits(logger, MaxClients, source, _idleSweeper is null ? "none" : $"{settings.IdleTimeoutSeconds} s");
-        _acceptLoop = AcceptLoopAsync(listener, settings.MaxLineLength);
+        _sessionSettings = SessionSettings.From(settings);
+        _acceptLoop = AcceptLoopAsync(listener);
         return Task.CompletedTask;
     }
 
@@ -125,7 +129,7 @@ internal sealed class KvTcpServer(
         return KvServerOptions.DefaultMaxClients(limit, open);
     }
 
-    private async Task AcceptLoopAsync(Socket listener, int maxLineLength)
+    private async Task AcceptLoopAsync(Socket listener)
     {
         var backoff = new AcceptBackoff($"the text server {listener.LocalEndPoint}", logger);
         while (await backoff.AcceptAsync(listener, _stopping.Token, client => Refuse(client, atMaxClients: false)) is { } client)
@@ -140,7 +144,7 @@ internal sealed class KvTcpServer(
 
             Interlocked.Increment(ref _clients);
             client.NoDelay = true;
-            _sessions.Add(RunSessionAsync(client, maxLineLength));
+            _sessions.Add(RunSessionAsync(client));
         }
     }
 
@@ -173,7 +177,7 @@ internal sealed class KvTcpServer(
         }
     }
 
-    private async Task RunSessionAsync(Socket client, int maxLineLength)
+    private async Task RunSessionAsync(Socket client)
     {
         try
         {
@@ -182,7 +186,7 @@ internal sealed class KvTcpServer(
 
             // The session completes the pipes; only then is the socket closed (SocketDuplexPipe).
             await using var transport = new SocketDuplexPipe(client);
-            var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, maxLineLength, metrics, logger, _lineTooLongWarnings);
+            var session = new ClientSession(transport, transport.RemoteEndPoint, _runner, _sessionSettings, metrics, logger);
             _idleSweeper?.Add(session);
             try
             {

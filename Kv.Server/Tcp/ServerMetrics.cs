@@ -13,6 +13,8 @@ internal sealed class ServerMetrics
     private readonly Counter<long> _rejectedLines;
     private readonly Counter<long> _refusedConnections;
     private readonly Counter<long> _idleTimeouts;
+    private readonly Counter<long> _protectedModeRefusals;
+    private readonly Counter<long> _authFailures;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public ServerMetrics(IMeterFactory meterFactory)
@@ -22,6 +24,8 @@ internal sealed class ServerMetrics
         _commands = meter.CreateCounter<long>("kv.server.commands", "{command}", "Request lines answered.");
         _rejectedLines = meter.CreateCounter<long>("kv.server.rejected_lines", "{line}", "Request lines rejected: answered UNKNOWN COMMAND, or over the maximum length (ERROR, then closed).");
         _refusedConnections = meter.CreateCounter<long>("kv.server.refused_connections", "{connection}", "Connections refused because max clients were connected: answered ERROR max clients reached, then closed.");
+        _protectedModeRefusals = meter.CreateCounter<long>("kv.server.protected_mode_refusals", "{connection}", "Connections from other hosts refused because the server has no password and protected mode is on.");
+        _authFailures = meter.CreateCounter<long>("kv.server.auth_failures", "{command}", "AUTH commands with a wrong password.");
         _idleTimeouts = meter.CreateCounter<long>("kv.server.idle_timeouts", "{connection}", "Connections closed by the server because the client was idle for longer than the timeout.");
     }
 
@@ -42,4 +46,10 @@ internal sealed class ServerMetrics
 
     /// <summary>A connection was closed: its client was idle for longer than the timeout.</summary>
     public void IdleClosed() => _idleTimeouts.Add(1);
+
+    /// <summary>A connection from another host was refused by protected mode.</summary>
+    public void ProtectedModeRefused() => _protectedModeRefusals.Add(1);
+
+    /// <summary>An <c>AUTH</c> gave a wrong password.</summary>
+    public void AuthFailed() => _authFailures.Add(1);
 }

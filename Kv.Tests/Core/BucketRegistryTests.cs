@@ -113,4 +113,68 @@ public sealed class BucketRegistryTests
         Assert.True(registry.TryLookup("shopping", out var found));
         Assert.Same(fresh, found);
     }
+
+    [Fact]
+    public void Create_PastTheLimit_Throws_ButExistingNamesAreStillCreated()
+    {
+        var registry = new BucketRegistry(maxBuckets: 2);
+        var a = registry.Create("a");
+        registry.Create("b");
+
+        var refused = Assert.Throws<BucketLimitException>(() => registry.Create("c"));
+
+        Assert.Equal(2, refused.MaxBuckets);
+        Assert.Same(a, registry.Create("a"));
+        Assert.False(registry.TryLookup("c", out _));
+        Assert.Equal(2, registry.Count);
+    }
+
+    [Fact]
+    public void AStoppedBucket_FreesItsPlace()
+    {
+        var registry = new BucketRegistry(maxBuckets: 1);
+        var a = registry.Create("a");
+        Assert.Throws<BucketLimitException>(() => registry.Create("b"));
+
+        a.Stop();
+
+        Assert.Equal("b", registry.Create("b").Name);
+        Assert.Throws<BucketLimitException>(() => registry.Create("a"));
+    }
+
+    [Fact]
+    public async Task ConcurrentCreates_OfManyNames_CreateExactlyTheLimit()
+    {
+        const int Limit = 50;
+        var registry = new BucketRegistry(Limit);
+        using var start = new Barrier(4);
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
+        {
+            start.SignalAndWait(TestContext.Current.CancellationToken);
+            var mine = 0;
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    // Every worker creates the same 100 names: half of each worker's creates race another's.
+                    registry.Create($"b{(i + (worker * 50)) % 100}");
+                    mine++;
+                }
+                catch (BucketLimitException)
+                {
+                }
+            }
+
+            return mine;
+        })));
+
+        Assert.Equal(Limit, registry.Count);
+        Assert.Throws<BucketLimitException>(() => registry.Create("one-more"));
+        Assert.True(created.Sum() >= Limit);
+    }
+
+    [Fact]
+    public void TheLimit_IsAtLeastOne() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BucketRegistry(maxBuckets: 0));
 }

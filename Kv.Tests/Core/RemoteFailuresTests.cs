@@ -22,6 +22,17 @@ public sealed class RemoteFailuresTests
     }
 
     [Fact]
+    public void BucketLimitOnTheOwner_IsABucketLimitException_WithItsMessage()
+    {
+        var remote = new RpcException(RpcFailure.Exception, "bar@host", "Too many buckets: this node holds at most 2 (--max-buckets).", typeof(BucketLimitException).FullName);
+
+        var translated = Assert.IsType<BucketLimitException>(RemoteFailures.Translate(remote, "zebras", s_owner));
+
+        Assert.Contains("at most 2", translated.Message, StringComparison.Ordinal);
+        Assert.Same(remote, translated.InnerException);
+    }
+
+    [Fact]
     public void RoutingFailureOnTheOwner_IsARoutingException_WithItsMessage()
     {
         var remote = new RpcException(RpcFailure.Exception, "bar@host", "the nodes' routing tables disagree", typeof(RoutingException).FullName);

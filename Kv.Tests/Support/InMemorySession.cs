@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Text;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
@@ -23,12 +24,12 @@ internal sealed class InMemorySession : IAsyncDisposable
     private readonly InMemoryDuplexPipe _client;
     private readonly CancellationTokenSource _stopping = new();
 
-    private InMemorySession(Router router, int maxLineLength)
+    private InMemorySession(Router router, SessionSettings settings, EndPoint? remote)
     {
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         (_server, _client) = InMemoryDuplexPipe.CreatePair();
         var metrics = new ServerMetrics(_services.GetRequiredService<IMeterFactory>());
-        var session = new ClientSession(_server, remote: null, new CommandRunner(router, NullLogger.Instance), maxLineLength, metrics, NullLogger.Instance);
+        var session = new ClientSession(_server, remote, new CommandRunner(router, NullLogger.Instance), settings, metrics, NullLogger.Instance);
         Running = session.RunAsync(_stopping.Token);
     }
 
@@ -40,7 +41,14 @@ internal sealed class InMemorySession : IAsyncDisposable
 
     /// <summary>A session over <paramref name="router"/>, or over a router of a fresh registry of its own.</summary>
     public static InMemorySession Start(Router? router = null, int maxLineLength = 64 * 1024) =>
-        new(router ?? new Router(RoutingTable.Local, new BucketRegistry()), maxLineLength);
+        Start(new SessionSettings { MaxLineLength = maxLineLength }, router);
+
+    /// <summary>
+    /// A session with <paramref name="settings"/> (limits, access) over <paramref name="router"/> or
+    /// a fresh registry's, as a client at <paramref name="remote"/> (none: a local client).
+    /// </summary>
+    public static InMemorySession Start(SessionSettings settings, Router? router = null, EndPoint? remote = null) =>
+        new(router ?? new Router(RoutingTable.Local, new BucketRegistry()), settings, remote);
 
     /// <summary>Starts a session over a fresh registry, which it returns too.</summary>
     public static InMemorySession Start(out BucketRegistry registry, int maxLineLength = 64 * 1024)

@@ -54,11 +54,15 @@ internal sealed class MultiHostCluster : IAsyncDisposable
     /// <summary>The full name of the node named after <paramref name="host"/>: <c>foo@10.77.N.1</c>.</summary>
     public string NameOf(string host, string? node = null) => $"{node ?? host}@{Network[host].Address}";
 
-    /// <summary>Starts the node of <paramref name="host"/> with its text server and waits until it listens.</summary>
+    /// <summary>
+    /// Starts the node of <paramref name="host"/> with its text server and waits until it listens.
+    /// The text server runs with <c>--protected-mode no</c>: the test process reaches it from the
+    /// test network's address, another host to the node, and these nodes have no password.
+    /// </summary>
     public async Task<NodeProcess> StartNodeAsync(string host, TimeSpan? tickTime = null, params string[] extra)
     {
         var seconds = (tickTime ?? TickTime).TotalSeconds.ToString(CultureInfo.InvariantCulture);
-        var process = Start(host, ["--name", NameOf(host), "--cookie", Cookie, "--nodes", _nodesFile, "--port", $"{TextPort}", "--tick-time", seconds, .. extra]);
+        var process = Start(host, ["--name", NameOf(host), "--cookie", Cookie, "--nodes", _nodesFile, "--port", $"{TextPort}", "--tick-time", seconds, "--protected-mode", "no", .. extra]);
         await process.WaitForListeningPortAsync();
         return process;
     }
