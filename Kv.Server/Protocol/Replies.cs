@@ -37,6 +37,9 @@ internal static class Replies
     /// <summary>A command whose key is over the maximum.</summary>
     public static ReadOnlySpan<byte> KeyTooLong => "ERROR key too long\r\n"u8;
 
+    /// <summary>The bucket's name is longer than the key limit (<c>--max-key-bytes</c>), which names are held to too.</summary>
+    public static ReadOnlySpan<byte> BucketNameTooLong => "ERROR bucket name too long\r\n"u8;
+
     /// <summary>A PUT whose value is over the maximum.</summary>
     public static ReadOnlySpan<byte> ValueTooLarge => "ERROR value too large\r\n"u8;
 

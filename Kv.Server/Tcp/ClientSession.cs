@@ -17,7 +17,7 @@ namespace Kv.Server.Tcp;
 /// line left when the client disconnects is dropped without effect. A line over the limit is
 /// answered <c>ERROR</c> and ends the connection (logged as a warning at most as often as
 /// <see cref="SessionSettings.LineTooLongWarnings"/> lets through, at Debug otherwise). A key or a
-/// value over its limit is answered <c>ERROR key too long</c> or <c>ERROR value too large</c>, and
+/// value over its limit is answered <c>ERROR key too long</c>, <c>ERROR bucket name too long</c> or <c>ERROR value too large</c>, and
 /// the connection stays. Nothing a client sends can end the server. The session completes both
 /// pipes when it ends; the transport is the caller's to dispose after that. An
 /// <see cref="IdleSweeper"/> may end it through <see cref="CloseIdle"/>.
@@ -251,6 +251,14 @@ internal sealed class ClientSession(
         {
             metrics.Rejected();
             output.Write(Replies.KeyTooLong);
+            return ValueTask.CompletedTask;
+        }
+
+        // A bucket's name is a key of the registry: the same bound keeps 100,000 buckets of long names from eating the node.
+        if (command.Bucket.Length > settings.MaxKeyBytes)
+        {
+            metrics.Rejected();
+            output.Write(Replies.BucketNameTooLong);
             return ValueTask.CompletedTask;
         }
 

@@ -122,6 +122,18 @@ public sealed class SecureSessionTests
     }
 
     [Fact]
+    public async Task ABucketNameOverTheKeyMaximum_IsBucketNameTooLong_WithoutEffect()
+    {
+        var registry = new BucketRegistry();
+        await using var session = InMemorySession.Start(new SessionSettings { MaxKeyBytes = 4 }, new Router(RoutingTable.Local, registry));
+
+        await session.SendAsync("CREATE abcd\r\nCREATE abcde\r\nPUT abcde k 1\r\nGET abcd k\r\n");
+
+        await session.ExpectAsync("OK\r\nERROR bucket name too long\r\nERROR bucket name too long\r\n\r\nOK\r\n");
+        Assert.False(registry.TryLookup("abcde", out _));
+    }
+
+    [Fact]
     public async Task AValueOverTheMaximum_IsValueTooLarge_WithoutEffect()
     {
         await using var session = InMemorySession.Start(new SessionSettings { MaxValueBytes = 5 });
