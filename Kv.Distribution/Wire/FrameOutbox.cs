@@ -105,6 +105,11 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     /// <summary>Completes when the outbox is not busy (at once when it is not, or is closed).</summary>
     public ValueTask WhenWritableAsync()
     {
+        if (Volatile.Read(ref _queued) <= _busyBytes)
+        {
+            return ValueTask.CompletedTask; // The common case, without the lock.
+        }
+
         lock (_gate)
         {
             if (_closed || _queued <= _busyBytes)
