@@ -6,7 +6,6 @@ using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
-using Kv.Distribution.Servers;
 using Kv.Distribution.Terms;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -267,7 +266,7 @@ public sealed class Node : IAsyncDisposable
     {
         var tag = MakeRef();
         var down = Replies.Expect(tag, pid.Node);
-        MonitorForReply(pid, tag);
+        Processes.MonitorForReply(pid, tag);
         try
         {
             await down.WaitAsync(timeout, cancellationToken);
@@ -280,7 +279,7 @@ public sealed class Node : IAsyncDisposable
         catch (TimeoutException)
         {
             Replies.Forget(tag);
-            DemonitorForReply(pid, tag);
+            Processes.DemonitorForReply(pid, tag);
             throw new ExitException(Exits.Timeout);
         }
     }
@@ -360,47 +359,6 @@ public sealed class Node : IAsyncDisposable
     /// <summary>Starts a process on this node for the runtime's own use (servers, tasks), with the given group leader, link and monitor.</summary>
     internal Pid SpawnLocal(Func<ProcessContext, Task> body, Pid? groupLeader, Pid? linkTo, (Ref Monitor, Pid Watcher)? monitor) =>
         Spawner.Spawn(body, groupLeader, linkTo, monitor);
-
-    /// <summary>
-    /// Monitors <paramref name="target"/> on behalf of the reply pid under <paramref name="tag"/>, so
-    /// that its end fails the wait for the reply; an absent or unreachable target fails it at once.
-    /// </summary>
-    internal void MonitorForReply(ServerRef target, Ref tag)
-    {
-        if (target.Pid is { } pid)
-        {
-            Processes.Resolve(pid).Monitor(pid, ReplyPid, tag);
-        }
-        else if (target.Node != Name)
-        {
-            Processes.Remote.Monitor(target.Name!, target.Node, ReplyPid, tag);
-        }
-        else if (Processes.TryGet(target.Name!, out var named))
-        {
-            ((IProcess)named).Monitor(named.Pid, ReplyPid, tag);
-        }
-        else
-        {
-            Replies.Down(tag, Exits.NoProc);
-        }
-    }
-
-    /// <summary>Removes a monitor of the reply pid's.</summary>
-    internal void DemonitorForReply(ServerRef target, Ref tag)
-    {
-        if (target.Pid is { } pid)
-        {
-            Processes.Resolve(pid).Demonitor(pid, ReplyPid, tag);
-        }
-        else if (target.Node != Name)
-        {
-            Processes.Remote.Demonitor(target.Name!, target.Node, ReplyPid, tag);
-        }
-        else if (Processes.TryGet(target.Name!, out var named))
-        {
-            named.RemoveWatcher(tag);
-        }
-    }
 
     private static uint CreateCreation()
     {

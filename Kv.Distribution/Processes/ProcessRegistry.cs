@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Kv.Distribution.Connections;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Servers;
 using Kv.Distribution.Terms;
 
 namespace Kv.Distribution.Processes;
@@ -76,6 +77,47 @@ internal sealed class ProcessRegistry
         }
 
         return DeadLetters;
+    }
+
+    /// <summary>
+    /// Monitors <paramref name="target"/> on behalf of the reply pid under <paramref name="tag"/>, so
+    /// that its end fails the wait for the reply; an absent or unreachable target fails it at once.
+    /// </summary>
+    public void MonitorForReply(ServerRef target, Ref tag)
+    {
+        if (target.Pid is { } pid)
+        {
+            Resolve(pid).Monitor(pid, ReplyPid, tag);
+        }
+        else if (target.Node != _node)
+        {
+            Remote.Monitor(target.Name!, target.Node, ReplyPid, tag);
+        }
+        else if (TryGet(target.Name!, out var named))
+        {
+            ((IProcess)named).Monitor(named.Pid, ReplyPid, tag);
+        }
+        else
+        {
+            Replies.Down(tag, Exits.NoProc);
+        }
+    }
+
+    /// <summary>Removes a monitor of the reply pid's.</summary>
+    public void DemonitorForReply(ServerRef target, Ref tag)
+    {
+        if (target.Pid is { } pid)
+        {
+            Resolve(pid).Demonitor(pid, ReplyPid, tag);
+        }
+        else if (target.Node != _node)
+        {
+            Remote.Demonitor(target.Name!, target.Node, ReplyPid, tag);
+        }
+        else if (TryGet(target.Name!, out var named))
+        {
+            named.RemoveWatcher(tag);
+        }
     }
 
     public void Add(LocalProcess process) => _processes[process.Pid.Id] = process;

@@ -65,7 +65,7 @@ public abstract class GenServer
         ArgumentNullException.ThrowIfNull(node);
         var tag = node.MakeRef();
         var reply = node.Replies.Expect(tag, server.Pid?.Node ?? server.Node);
-        node.MonitorForReply(server, tag);
+        node.Processes.MonitorForReply(server, tag);
         if (!reply.IsCompleted)
         {
             Send(node, server, new object?[] { CallTag, new object?[] { node.ReplyPid, tag, ProcessContext.Current?.Self }, request });
@@ -86,7 +86,7 @@ public abstract class GenServer
         }
         finally
         {
-            node.DemonitorForReply(server, tag);
+            node.Processes.DemonitorForReply(server, tag);
         }
     }
 

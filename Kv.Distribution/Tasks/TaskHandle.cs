@@ -45,7 +45,7 @@ public sealed class TaskHandle
                 return await _reply;
             }
 
-            _node.DemonitorForReply(Pid, Tag);
+            _node.Processes.DemonitorForReply(Pid, Tag);
             throw new ExitException(Exits.Timeout);
         }
     }
