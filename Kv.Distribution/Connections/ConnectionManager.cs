@@ -194,10 +194,6 @@ internal sealed partial class ConnectionManager(
         return new ValueTask<NodeConnection>(WaitForLinkAsync(attempt!, deadline, cancellationToken));
     }
 
-    /// <summary>The link to <paramref name="peer"/>, waiting for it as long as setting it up may take.</summary>
-    public ValueTask<NodeConnection> GetConnectionAsync(NodeName peer, CancellationToken cancellationToken) =>
-        GetConnectionAsync(peer, long.MaxValue, cancellationToken);
-
     /// <summary>Sets up the link to <paramref name="peer"/>, even one known to be unreachable (Erlang's <c>Node.connect</c>).</summary>
     public ValueTask<NodeConnection> ConnectAsync(NodeName peer, CancellationToken cancellationToken) =>
         GetConnectionAsync(peer, long.MaxValue, cancellationToken, force: true);
