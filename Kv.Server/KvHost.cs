@@ -39,6 +39,10 @@ internal static class KvHost
         ["--tick-time"] = "Node:" + nameof(NodeHostOptions.TickTime),
         ["--load"] = "Node:" + nameof(NodeHostOptions.Load),
         ["--nodes"] = "Node:" + nameof(NodeHostOptions.Nodes),
+        ["--tls"] = "Node:" + nameof(NodeHostOptions.Tls),
+        ["--tls-cert"] = "Node:" + nameof(NodeHostOptions.TlsCert),
+        ["--tls-key"] = "Node:" + nameof(NodeHostOptions.TlsKey),
+        ["--tls-ca"] = "Node:" + nameof(NodeHostOptions.TlsCa),
         ["--eval"] = "Shell:" + nameof(ShellOptions.Eval),
         ["--shell"] = "Shell:" + nameof(ShellOptions.Shell),
     };
@@ -115,6 +119,11 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: {string.Join(" ", ex.Failures)}");
             return 2;
         }
+        catch (Kv.Distribution.Tls.LinkTlsException ex)
+        {
+            await Console.Error.WriteLineAsync($"kv: TLS: {ex.Message}");
+            return 2;
+        }
         catch (CookieFileException ex)
         {
             // One line that names the file and the fix, as Erlang's "Cookie file ... must be
@@ -147,6 +156,8 @@ internal static class KvHost
             .Validate(o => !(o.SName is not null && o.Name is not null), "Give --sname or --name, not both.")
             .Validate(o => o.SName is null || (NodeName.IsValidName(o.SName) ), "--sname takes a short name such as foo (letters, digits, '_' and '-').")
             .Validate(o => o.Name is null || (NodeName.TryParse(o.Name, out _, out _) && o.Name.Contains('@', StringComparison.Ordinal)), "--name takes a full name such as foo@host.example.com.")
+            .Validate(o => o.IsDistributed || (o.Tls is null && o.TlsCert is null), "--tls and --tls-cert secure the links between nodes: give this node a name with --sname or --name.")
+            .Validate(o => o.TlsCert is not null || (o.TlsKey is null && o.TlsCa is null), "--tls-key and --tls-ca go with --tls-cert (or use --tls DIR).")
             .ValidateOnStart();
         services.AddSingleton(_ => new DistributionMetrics());
         services.AddSingleton(nodes);

@@ -108,6 +108,19 @@ public sealed class LinkTls
         return tls;
     }
 
+    /// <summary>
+    /// Loads the files of <paramref name="node"/> from a directory laid out as <c>scripts/make-certs.sh</c>
+    /// makes it: <c>ca.pem</c>, <c>NODE.pem</c> and <c>NODE-key.pem</c>, NODE being the full node name.
+    /// </summary>
+    /// <exception cref="LinkTlsException">A file is missing or cannot be used; the message names it.</exception>
+    public static LinkTls FromDirectory(string directory, NodeName node)
+    {
+        var certificate = Path.Combine(directory, $"{node}.pem");
+        return File.Exists(certificate)
+            ? Load(certificate, Path.Combine(directory, $"{node}-key.pem"), Path.Combine(directory, "ca.pem"))
+            : throw new LinkTlsException($"{directory} holds no certificate for {node} ({node}.pem): make one with scripts/make-certs.sh {directory} {node}.");
+    }
+
     /// <summary>Makes one from certificates already loaded (tests, or a node set up from code).</summary>
     /// <param name="certificate">This node's certificate, with its private key.</param>
     /// <param name="authority">The cluster's CA certificate(s).</param>
