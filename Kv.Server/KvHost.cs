@@ -36,6 +36,7 @@ internal static class KvHost
         ["--cookie"] = "Node:" + nameof(NodeHostOptions.Cookie),
         ["--hidden"] = "Node:" + nameof(NodeHostOptions.Hidden),
         ["--dist-port"] = "Node:" + nameof(NodeHostOptions.DistPort),
+        ["--dist-bind"] = "Node:" + nameof(NodeHostOptions.DistBind),
         ["--tick-time"] = "Node:" + nameof(NodeHostOptions.TickTime),
         ["--load"] = "Node:" + nameof(NodeHostOptions.Load),
         ["--nodes"] = "Node:" + nameof(NodeHostOptions.Nodes),
@@ -156,6 +157,7 @@ internal static class KvHost
             .Validate(o => !(o.SName is not null && o.Name is not null), "Give --sname or --name, not both.")
             .Validate(o => o.SName is null || (NodeName.IsValidName(o.SName) ), "--sname takes a short name such as foo (letters, digits, '_' and '-').")
             .Validate(o => o.Name is null || (NodeName.TryParse(o.Name, out _, out _) && o.Name.Contains('@', StringComparison.Ordinal)), "--name takes a full name such as foo@host.example.com.")
+            .Validate(o => System.Net.IPAddress.TryParse(o.DistBind, out _), "--dist-bind must be an IP address, such as 0.0.0.0 or 127.0.0.1.")
             .Validate(o => o.IsDistributed || (o.Tls is null && o.TlsCert is null), "--tls and --tls-cert secure the links between nodes: give this node a name with --sname or --name.")
             .Validate(o => o.TlsCert is not null || (o.TlsKey is null && o.TlsCa is null), "--tls-key and --tls-ca go with --tls-cert (or use --tls DIR).")
             .ValidateOnStart();
@@ -163,7 +165,7 @@ internal static class KvHost
         services.AddSingleton(nodes);
         services.TryAddSingleton(RegistryOf);
         services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));
-        services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(nodes, provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(nodes, provider.GetRequiredService<IOptions<NodeHostOptions>>().Value, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<NodeHost>();
         services.AddHostedService(provider => provider.GetRequiredService<NodeHost>());
         return services;
@@ -173,10 +175,21 @@ internal static class KvHost
     private static BucketRegistry RegistryOf(IServiceProvider provider) =>
         new(provider.GetRequiredService<IOptions<KvServerOptions>>().Value.MaxBuckets);
 
-    /// <summary>The port mapper, with the explicit addresses of nodes.json in front of it.</summary>
-    private static StaticNodeDirectory NodeDirectoryOf(NodesConfig nodes, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// The port mapper, with the explicit addresses of nodes.json in front of it. A node that listens
+    /// on loopback only hosts a port mapper on loopback only; otherwise it listens on every interface,
+    /// for other hosts' look-ups (it answers them only those: registrations and the list of names
+    /// are for loopback peers).
+    /// </summary>
+    private static StaticNodeDirectory NodeDirectoryOf(NodesConfig nodes, NodeHostOptions self, ILoggerFactory loggerFactory)
     {
-        var directory = new StaticNodeDirectory(new PortMapperDirectory(PortMapperOptions.FromEnvironment(), loggerFactory));
+        var portMapper = PortMapperOptions.FromEnvironment();
+        if (System.Net.IPAddress.TryParse(self.DistBind, out var bind) && System.Net.IPAddress.IsLoopback(bind))
+        {
+            portMapper.BindAddress = bind;
+        }
+
+        var directory = new StaticNodeDirectory(new PortMapperDirectory(portMapper, loggerFactory));
         foreach (var (node, settings) in nodes.Nodes)
         {
             if (settings.Address is { } address)

@@ -43,6 +43,7 @@ internal sealed class NodeHost(
             Cookie = Cookie.Resolve(settings.Cookie),
             Directory = directory,
             Hidden = settings.Hidden,
+            ListenAddress = System.Net.IPAddress.Parse(settings.DistBind),
             ListenPort = settings.DistPort,
             TickTime = TimeSpan.FromSeconds(settings.TickTime),
         };

@@ -18,6 +18,13 @@ internal sealed class NodeHostOptions
     /// <summary><c>--dist-port</c>: pin the distribution listen port (ephemeral by default).</summary>
     public int DistPort { get; set; }
 
+    /// <summary>
+    /// <c>--dist-bind ADDRESS</c>: the address the distribution listener binds (every interface by
+    /// default, as other hosts' nodes must reach it). A loopback address keeps the node to this host,
+    /// and the port mapper it hosts too.
+    /// </summary>
+    public string DistBind { get; set; } = "0.0.0.0";
+
     /// <summary><c>--tick-time</c> in seconds: a silent link is declared down after this long.</summary>
     public double TickTime { get; set; } = 15;
 

@@ -100,6 +100,35 @@ public sealed partial class PortMapperTests
     [Fact]
     public async Task RegisterFromANonLoopbackAddress_IsRefused_ButLookupIsAnswered()
     {
+        var address = NonLoopbackAddress();
+        var server = await StartServerAsync(bindAddress: IPAddress.Any);
+        using var connection = await PortMapperConnection.ConnectAsync(new IPEndPoint(address, server.LocalEndPoint.Port), Ct);
+
+        var refused = await ExchangeAsync(connection, o => PortMapperProtocol.WriteRegister(o, "foo", 5001));
+
+        Assert.Equal((PortMapperTag.RegisterRefused, RefusalReason.NotLoopback), (refused.Tag, refused.Reason));
+        await _log.WaitForAsync(e => e.EventId == 105 && e.Message.Contains("NotLoopback", StringComparison.Ordinal), "about the refusal");
+        Assert.Null(await PortMapperClient.LookupAsync(address, "foo", Options(server.LocalEndPoint.Port), Ct));
+    }
+
+    [Fact]
+    public async Task NamesFromANonLoopbackAddress_IsRefused_ButAnsweredOnLoopback()
+    {
+        var address = NonLoopbackAddress();
+        var server = await StartServerAsync(bindAddress: IPAddress.Any);
+        await using var registered = await PortMapperClient.RegisterAsync("foo", 5001, Options(server.LocalEndPoint.Port), _log, Ct);
+        using var remote = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await remote.ConnectAsync(new IPEndPoint(address, server.LocalEndPoint.Port), Ct);
+
+        await SendAsync(remote, Encode(PortMapperProtocol.WriteNames));
+
+        await ExpectClosedAsync(remote);
+        await _log.WaitForAsync(e => e.EventId == 106 && e.Message.Contains("Names is answered to loopback peers only", StringComparison.Ordinal), "about the refusal");
+        Assert.Equal([("foo", 5001)], await PortMapperClient.NamesAsync(IPAddress.Loopback, Options(server.LocalEndPoint.Port), Ct));
+    }
+
+    private static IPAddress NonLoopbackAddress()
+    {
         var address = NetworkInterface.GetAllNetworkInterfaces()
             .Where(nic => nic.OperationalStatus == OperationalStatus.Up)
             .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
@@ -110,14 +139,7 @@ public sealed partial class PortMapperTests
             Assert.Skip("This machine has no non-loopback IPv4 address to connect from.");
         }
 
-        var server = await StartServerAsync(bindAddress: IPAddress.Any);
-        using var connection = await PortMapperConnection.ConnectAsync(new IPEndPoint(address, server.LocalEndPoint.Port), Ct);
-
-        var refused = await ExchangeAsync(connection, o => PortMapperProtocol.WriteRegister(o, "foo", 5001));
-
-        Assert.Equal((PortMapperTag.RegisterRefused, RefusalReason.NotLoopback), (refused.Tag, refused.Reason));
-        await _log.WaitForAsync(e => e.EventId == 105 && e.Message.Contains("NotLoopback", StringComparison.Ordinal), "about the refusal");
-        Assert.Null(await PortMapperClient.LookupAsync(address, "foo", Options(server.LocalEndPoint.Port), Ct));
+        return address;
     }
 
     /// <summary>
