@@ -20,7 +20,7 @@ internal sealed class TestNodes : IAsyncDisposable
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
     /// <summary>Starts a node named <paramref name="name"/>; <paramref name="directory"/> replaces the shared <see cref="Directory"/> for it.</summary>
-    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null, long? linkBusyBytes = null, long? linkMaxQueuedBytes = null, Kv.Distribution.Tls.LinkTls? tls = null)
+    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null, long? linkBusyBytes = null, long? linkMaxQueuedBytes = null, Kv.Distribution.Tls.LinkTls? tls = null, DistributionMetrics? metrics = null)
     {
         var options = new NodeOptions
         {
@@ -38,7 +38,7 @@ internal sealed class TestNodes : IAsyncDisposable
             LinkMaxQueuedBytes = linkMaxQueuedBytes ?? 64 * 1024 * 1024,
             Tls = tls,
         };
-        var node = await Node.StartAsync(options, Logs, cancellationToken: TestContext.Current.CancellationToken);
+        var node = await Node.StartAsync(options, Logs, metrics, cancellationToken: TestContext.Current.CancellationToken);
         _nodes.Add(node);
         return node;
     }
