@@ -40,6 +40,22 @@ internal static class OwnerCall
     /// </summary>
     public static async Task ExecuteManyAsync(Node node, NodeName owner, IReadOnlyList<(int Index, BucketRequest Request)> requests, BucketOutcome[] outcomes, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        if (requests.Count == 1)
+        {
+            // One alone (a client that does not pipeline): KV.Router.Execute, whose terms are smaller.
+            var (index, request) = requests[0];
+            try
+            {
+                outcomes[index] = BucketOutcome.Of(await ExecuteAsync(node, owner, request, hops: 1, timeout, cancellationToken));
+            }
+            catch (Exception ex) when (ex is BucketStoppedException or BucketLimitException or RoutingException or BucketUnavailableException)
+            {
+                outcomes[index] = BucketOutcome.Failed(ex);
+            }
+
+            return;
+        }
+
         var terms = new object?[requests.Count];
         for (var i = 0; i < terms.Length; i++)
         {
