@@ -19,8 +19,11 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
-    /// <summary>Starts a node named <paramref name="name"/>; <paramref name="directory"/> replaces the shared <see cref="Directory"/> for it.</summary>
-    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null, long? linkBusyBytes = null, long? linkMaxQueuedBytes = null)
+    /// <summary>
+    /// Starts a node named <paramref name="name"/>; <paramref name="directory"/> replaces the shared
+    /// <see cref="Directory"/> for it, and <paramref name="metrics"/> the instruments it would make.
+    /// </summary>
+    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null, long? linkBusyBytes = null, long? linkMaxQueuedBytes = null, DistributionMetrics? metrics = null)
     {
         var options = new NodeOptions
         {
@@ -37,7 +40,7 @@ internal sealed class TestNodes : IAsyncDisposable
             LinkBusyBytes = linkBusyBytes ?? 1024 * 1024,
             LinkMaxQueuedBytes = linkMaxQueuedBytes ?? 64 * 1024 * 1024,
         };
-        var node = await Node.StartAsync(options, Logs, cancellationToken: TestContext.Current.CancellationToken);
+        var node = await Node.StartAsync(options, Logs, metrics, cancellationToken: TestContext.Current.CancellationToken);
         _nodes.Add(node);
         return node;
     }
