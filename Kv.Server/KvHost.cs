@@ -7,6 +7,7 @@ using Kv.Distribution.PortMapper;
 using Kv.Server.Distribution;
 using Kv.Server.Shell;
 using Kv.Server.Tcp;
+using Kv.Server.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,7 @@ internal static class KvHost
         ["--nodes"] = "Node:" + nameof(NodeHostOptions.Nodes),
         ["--eval"] = "Shell:" + nameof(ShellOptions.Eval),
         ["--shell"] = "Shell:" + nameof(ShellOptions.Shell),
+        ["--metrics-port"] = MetricsExportOptions.PortKey,
     };
 
     /// <summary>Runs the node until Ctrl+C or SIGTERM; returns the process exit code.</summary>
@@ -100,6 +102,7 @@ internal static class KvHost
             builder.Services.AddKvServer(builder.Configuration);
         }
 
+        builder.Services.AddMetricsExport(builder.Configuration);
         builder.Services.Configure<ShellOptions>(builder.Configuration.GetSection("Shell"));
         builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>(), provider.GetRequiredService<Router>()) { WaitForSpawned = shell.Eval is not null });
         builder.Services.AddHostedService<ShellService>();
@@ -127,6 +130,11 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: the TCP port is already in use ({ex.Message}); pick another with --port.");
             return 2;
         }
+        catch (InvalidOperationException ex) when (MetricsExport.DescribeStartFailure(ex, builder.Configuration) is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"kv: {failure}");
+            return 2;
+        }
         catch (OperationCanceledException)
         {
             // Ctrl+C or SIGTERM while still starting: a clean stop, as asked.
@@ -149,6 +157,7 @@ internal static class KvHost
             .Validate(o => o.Name is null || (NodeName.TryParse(o.Name, out _, out _) && o.Name.Contains('@', StringComparison.Ordinal)), "--name takes a full name such as foo@host.example.com.")
             .ValidateOnStart();
         services.AddSingleton(_ => new DistributionMetrics());
+        services.AddSingleton(provider => new NodeMetrics(provider.GetRequiredService<DistributionMetrics>(), provider.GetService<ServerMetrics>()));
         services.AddSingleton(nodes);
         services.TryAddSingleton(RegistryOf);
         services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));
