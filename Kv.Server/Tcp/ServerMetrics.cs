@@ -30,7 +30,7 @@ internal sealed class ServerMetrics
         _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableUpDownCounter("kv.server.connections", () => Interlocked.Read(ref _connections), "{connection}", "Open client connections.");
         _meter.CreateObservableCounter("kv.server.commands", () => Interlocked.Read(ref _commands), "{command}", "Request lines answered.");
-        _meter.CreateObservableCounter("kv.server.rejected_lines", () => Interlocked.Read(ref _rejectedLines), "{line}", "Request lines rejected: answered UNKNOWN COMMAND, or over the maximum length (ERROR, then closed).");
+        _meter.CreateObservableCounter("kv.server.rejected_lines", () => Interlocked.Read(ref _rejectedLines), "{line}", "Request lines refused: not a command, a key, bucket name or value over its limit, a command before AUTH, or a line over the maximum length (then closed).");
         _meter.CreateObservableCounter("kv.server.refused_connections", () => Interlocked.Read(ref _refusedConnections), "{connection}", "Connections refused because max clients were connected: answered ERROR max clients reached, then closed.");
         _meter.CreateObservableCounter("kv.server.protected_mode_refusals", () => Interlocked.Read(ref _protectedModeRefusals), "{connection}", "Connections from other hosts refused because the server has no password and protected mode is on.");
         _meter.CreateObservableCounter("kv.server.auth_failures", () => Interlocked.Read(ref _authFailures), "{command}", "AUTH commands with a wrong password.");
