@@ -1,6 +1,8 @@
 using System.Net;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kv.Tests.Support;
 
@@ -15,7 +17,13 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public StaticNodeDirectory Directory { get; } = new();
 
-    public LogRecorder Logs { get; } = new();
+    public TestNodes() => LoggerFactory = FakeLogging.CreateFactory(Logs);
+
+    /// <summary>What the nodes logged, at every level.</summary>
+    public FakeLogCollector Logs { get; } = new();
+
+    /// <summary>The nodes' logger factory, recording into <see cref="Logs"/>.</summary>
+    public ILoggerFactory LoggerFactory { get; }
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
@@ -40,7 +48,7 @@ internal sealed class TestNodes : IAsyncDisposable
             LinkBusyBytes = linkBusyBytes ?? 1024 * 1024,
             LinkMaxQueuedBytes = linkMaxQueuedBytes ?? 64 * 1024 * 1024,
         };
-        var node = await Node.StartAsync(options, Logs, metrics, cancellationToken: TestContext.Current.CancellationToken);
+        var node = await Node.StartAsync(options, LoggerFactory, metrics, cancellationToken: TestContext.Current.CancellationToken);
         _nodes.Add(node);
         return node;
     }
@@ -51,5 +59,7 @@ internal sealed class TestNodes : IAsyncDisposable
         {
             await node.DisposeAsync();
         }
+
+        LoggerFactory.Dispose();
     }
 }
