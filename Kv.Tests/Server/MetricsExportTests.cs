@@ -14,7 +14,8 @@ public sealed partial class MetricsExportTests
     [Fact]
     public async Task MetricsPort_ServesTheKvInstruments_WithTheirValues()
     {
-        var metricsPort = FreePort();
+        // A port that was free a moment ago: HttpListener cannot take port 0 and say which it got.
+        var metricsPort = NodeCluster.FreePort();
         await using var node = NodeProcess.Start("--port", "0", "--bind", "127.0.0.1", "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture));
         var endPoint = new IPEndPoint(IPAddress.Loopback, await node.WaitForListeningPortAsync());
         await using var stays = await TextClient.ConnectAsync(endPoint);
@@ -87,14 +88,6 @@ public sealed partial class MetricsExportTests
         {
             return string.Empty;
         }
-    }
-
-    /// <summary>A loopback port that was free a moment ago (HttpListener cannot take port 0 and say which it got).</summary>
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^kv: --metrics-port must be a TCP port, 1 to 65535\.$")]
