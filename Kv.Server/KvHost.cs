@@ -7,6 +7,7 @@ using Kv.Distribution.PortMapper;
 using Kv.Server.Distribution;
 using Kv.Server.Shell;
 using Kv.Server.Tcp;
+using Kv.Server.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,6 +47,7 @@ internal static class KvHost
         ["--tls-ca"] = "Node:" + nameof(NodeHostOptions.TlsCa),
         ["--eval"] = "Shell:" + nameof(ShellOptions.Eval),
         ["--shell"] = "Shell:" + nameof(ShellOptions.Shell),
+        ["--metrics-port"] = MetricsExportOptions.PortKey,
     };
 
     /// <summary>Runs the node until Ctrl+C or SIGTERM; returns the process exit code.</summary>
@@ -105,6 +107,7 @@ internal static class KvHost
             builder.Services.AddKvServer(builder.Configuration);
         }
 
+        builder.Services.AddMetricsExport(builder.Configuration);
         builder.Services.Configure<ShellOptions>(builder.Configuration.GetSection("Shell"));
         builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>(), provider.GetRequiredService<Router>()) { WaitForSpawned = shell.Eval is not null });
         builder.Services.AddHostedService<ShellService>();
@@ -137,6 +140,11 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: the TCP port is already in use ({ex.Message}); pick another with --port.");
             return 2;
         }
+        catch (InvalidOperationException ex) when (MetricsExport.DescribeStartFailure(ex, builder.Configuration) is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"kv: {failure}");
+            return 2;
+        }
         catch (OperationCanceledException)
         {
             // Ctrl+C or SIGTERM while still starting: a clean stop, as asked.
@@ -162,6 +170,7 @@ internal static class KvHost
             .Validate(o => o.TlsCert is not null || (o.TlsKey is null && o.TlsCa is null), "--tls-key and --tls-ca go with --tls-cert (or use --tls DIR).")
             .ValidateOnStart();
         services.AddSingleton(_ => new DistributionMetrics());
+        services.AddSingleton(provider => new NodeMetrics(provider.GetRequiredService<DistributionMetrics>(), provider.GetService<ServerMetrics>()));
         services.AddSingleton(nodes);
         services.TryAddSingleton(RegistryOf);
         services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));

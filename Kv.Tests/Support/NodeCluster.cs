@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.PortMapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kv.Tests.Support;
 
@@ -23,7 +25,13 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     public int PortMapperPort { get; } = FreePort();
 
-    public LogRecorder Logs { get; } = new();
+    public NodeCluster() => LoggerFactory = FakeLogging.CreateFactory(Logs);
+
+    /// <summary>What <see cref="Self"/> and its port-mapper client logged, at every level.</summary>
+    public FakeLogCollector Logs { get; } = new();
+
+    /// <summary>The logger factory of <see cref="Self"/>, recording into <see cref="Logs"/>.</summary>
+    public ILoggerFactory LoggerFactory { get; }
 
     public StringWriter SelfConsole { get; } = new();
 
@@ -33,7 +41,7 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     public async Task StartSelfAsync()
     {
-        var directory = new PortMapperDirectory(new PortMapperOptions { Port = PortMapperPort }, Logs);
+        var directory = new PortMapperDirectory(new PortMapperOptions { Port = PortMapperPort }, LoggerFactory);
         _self = await Node.StartAsync(
             new NodeOptions
             {
@@ -43,7 +51,7 @@ internal sealed class NodeCluster : IAsyncDisposable
                 ListenAddress = IPAddress.Loopback,
                 Console = TextWriter.Synchronized(SelfConsole),
             },
-            Logs,
+            LoggerFactory,
             cancellationToken: TestContext.Current.CancellationToken);
     }
 
@@ -107,6 +115,8 @@ internal sealed class NodeCluster : IAsyncDisposable
         {
             File.Delete(file);
         }
+
+        LoggerFactory.Dispose();
     }
 
     public static int FreePort()
