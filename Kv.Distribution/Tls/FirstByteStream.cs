@@ -27,7 +27,12 @@ internal sealed class FirstByteStream(Stream inner) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _firstByte >= 0
+            ? inner.ReadAsync(buffer, cancellationToken) // the link's reads, once the first byte is known: a plain pass-through
+            : ReadFirstAsync(buffer, cancellationToken);
+
+    private async ValueTask<int> ReadFirstAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken);
         if (read > 0 && _firstByte < 0)
