@@ -147,6 +147,25 @@ public sealed class TlsLinkTests
     }
 
     [Fact]
+    public async Task Pkcs12Bundle_WithItsPassword_IsAsGoodAsPemFiles()
+    {
+        using var certificates = await ClusterCertificates.MakeAsync(LocalHost);
+        var bundle = Path.Combine(certificates.Directory, "node.p12");
+        using (var openssl = System.Diagnostics.Process.Start("openssl", ["pkcs12", "-export", "-in", certificates.CertificatePath(LocalHost), "-inkey", certificates.KeyPath(LocalHost), "-out", bundle, "-passout", "pass:s3cret"]))
+        {
+            await openssl.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(0, openssl.ExitCode);
+        }
+
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo", tls: LinkTls.Load(bundle, keyPath: null, certificates.AuthorityPath, "s3cret"));
+        var bar = await nodes.StartAsync("bar", tls: certificates.For(LocalHost));
+
+        Assert.Equal(bar.Name.ToString(), await foo.CallAsync(bar.Name, "Kernel", "Node", [], cancellationToken: Ct));
+        Assert.Throws<LinkTlsException>(() => LinkTls.Load(bundle, keyPath: null, certificates.AuthorityPath, "wrong"));
+    }
+
+    [Fact]
     public void Names_AcceptsTheFullNodeNameOrItsHost_AndNothingElse()
     {
         using var key = System.Security.Cryptography.ECDsa.Create();
