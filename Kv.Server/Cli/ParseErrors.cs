@@ -38,14 +38,19 @@ internal static class ParseErrors
 
                 yield return UnknownOption(token, command, spellings);
             }
+            else if (command.Subcommands.Count > 0)
+            {
+                yield return $"unknown command '{token}': the commands are {string.Join(", ", command.Subcommands.Select(sub => sub.Name))}.";
+            }
             else
             {
                 yield return $"unexpected argument '{token}': {command.Name} takes options only, each value after its option (--help lists them).";
             }
         }
 
-        // The parser's own "Unrecognized command or argument" errors are the ones said above.
-        foreach (var error in result.Errors.Where(error => !result.UnmatchedTokens.Any(token => error.Message.Contains($"'{token}'", StringComparison.Ordinal))))
+        // The parser's own errors about the command ("Unrecognized command or argument", "Required
+        // command was not provided") are said above when there were tokens it did not match.
+        foreach (var error in result.Errors.Where(error => result.UnmatchedTokens.Count == 0 || error.SymbolResult is not System.CommandLine.Parsing.CommandResult))
         {
             yield return $"{error.Message} (--help lists the options)";
         }
