@@ -95,6 +95,24 @@ public sealed partial class CommandLineTests
     }
 
     [Fact]
+    public async Task AnAddressInTheNodesFile_ThatDoesNotResolve_IsOneLine_NamingTheNodeTheFileAndTheHost()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kv-unresolved-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{ "nodes": { "foo@db1": { "address": "no-such-host.invalid:4371" } } }""", TestContext.Current.CancellationToken);
+        try
+        {
+            await using var node = NodeProcess.Start("--port", "0", "--nodes", path);
+
+            await AssertOneLineFailureAsync(node, new Regex(
+                $@"^kv: the address of foo@db1 in {Regex.Escape(path)}, 'no-such-host\.invalid:4371', does not resolve: no-such-host\.invalid: .+; fix the host name, or give an IP address\.$"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Verbose_AddsTheStack_AfterTheOneLine()
     {
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

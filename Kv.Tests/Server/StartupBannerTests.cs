@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Kv.Distribution.Nodes;
-using Kv.Distribution.PortMapper;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Server;
@@ -38,7 +36,7 @@ public sealed class StartupBannerTests : ClusterTestBase
         var bar = Cluster.NameOf("bar");
         var spelledOtherwise = $"{bar.Name}@127.0.0.1";
 
-        await using var node = StartNode("--name", spelledOtherwise, "--nodes", path);
+        var node = Cluster.StartProcess(["--name", spelledOtherwise, "--cookie", NodeCluster.CookieValue, "--nodes", path, "--port", "0", "--bind", "127.0.0.1"]);
 
         var warning = await node.WaitForLineAsync(new Regex(@"^warn: Kv\.Server\.StartupBanner\[10\] (?<text>.*)$"));
         Assert.Equal(
@@ -75,10 +73,4 @@ public sealed class StartupBannerTests : ClusterTestBase
         await node.WaitForLineAsync(new Regex($@"StartupBanner\[5\] nodes file: none: every bucket is local \(no --nodes, and no nodes\.json in {Regex.Escape(AppContext.BaseDirectory.TrimEnd('/'))}\)$"));
         Assert.DoesNotContain("this node owns", node.Output, StringComparison.Ordinal);
     }
-
-    /// <summary>A node process on this cluster's port mapper and cookie, named by the arguments (not by <c>--sname</c>).</summary>
-    private NodeProcess StartNode(params string[] args) =>
-        NodeProcess.Start(
-            new Dictionary<string, string> { [PortMapperOptions.PortVariable] = Cluster.PortMapperPort.ToString(CultureInfo.InvariantCulture) },
-            ["--cookie", NodeCluster.CookieValue, "--port", "0", "--bind", "127.0.0.1", .. args]);
 }
