@@ -28,7 +28,10 @@ internal static class OptionResolver
                 continue;
             }
 
-            if (spec.Check?.Invoke(found.Value) is { } problem)
+            var problem = spec.Kind == OptionKind.Flag
+                ? (bool.TryParse(found.Value, out _) ? null : "must be true or false")
+                : spec.Check?.Invoke(found.Value);
+            if (problem is not null)
             {
                 throw new StartupFailureException($"{spec.Name} {problem}: got {found.Source}", fix: string.Empty);
             }

@@ -69,6 +69,7 @@ public sealed partial class CommandLineTests
     [InlineData("--port 0 --sname foo --name foo@host", null, null, @"^kv: give --sname or --name, not both")]
     [InlineData("--port 0 --bind 192.0.2.1", null, null, @"^kv: 192\.0\.2\.1 is not an address of this host, so the TCP port cannot listen there \(--bind 192\.0\.2\.1 on the command line\); give one of this host's addresses")]
     [InlineData("--port 0 --tick-time 0", null, null, @"^kv: --tick-time must be a number of seconds above 0")]
+    [InlineData("--port 0", "Node__Hidden", "yes", @"^kv: --hidden must be true or false: got Node:Hidden=yes in the configuration\.$")]
     public async Task AStartupFailure_IsOneLine_NamingTheValueAndItsSource_ExitCode2_NoStack(string commandLine, string? variable, string? value, string expected)
     {
         var environment = variable is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [variable] = value! };
