@@ -112,8 +112,28 @@ internal static partial class ServerLog
     [LoggerMessage(6, LogLevel.Error, "{Operation} command failed; replied ERROR")]
     public static partial void CommandFailed(ILogger logger, BucketOperation operation, Exception exception);
 
+    /// <summary>
+    /// Logs a command answered <c>ERROR</c> because its bucket could not be routed or its owner
+    /// was unavailable: a warning, saying why, when <paramref name="warnings"/> lets it through
+    /// (clients can repeat it as fast as they like); Debug otherwise.
+    /// </summary>
+    public static void CommandUnavailable(ILogger logger, LogThrottle warnings, BucketOperation operation, string reason)
+    {
+        if (warnings.TryPass(out var suppressed))
+        {
+            CommandUnavailableWarning(logger, operation, reason, suppressed);
+        }
+        else
+        {
+            CommandUnavailableAgain(logger, operation, reason);
+        }
+    }
+
+    [LoggerMessage(18, LogLevel.Warning, "{Operation} command answered ERROR: {Reason} ({Suppressed} more since the last warning, logged at Debug)")]
+    private static partial void CommandUnavailableWarning(ILogger logger, BucketOperation operation, string reason, int suppressed);
+
     [LoggerMessage(9, LogLevel.Debug, "{Operation} command answered ERROR: {Reason}")]
-    public static partial void CommandUnavailable(ILogger logger, BucketOperation operation, string reason);
+    private static partial void CommandUnavailableAgain(ILogger logger, BucketOperation operation, string reason);
 
     [LoggerMessage(8, LogLevel.Error, "Connection of {Remote} failed and was closed")]
     public static partial void SessionFailed(ILogger logger, EndPoint? remote, Exception exception);

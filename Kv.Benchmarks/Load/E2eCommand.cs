@@ -19,32 +19,13 @@ internal static class E2eCommand
     /// <returns>0 when every request was answered as expected, 1 on errors or failure, 2 for a wrong command line, 130 when stopped.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
-        {
-            Console.WriteLine(LoadOptions.Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
-
         using var stopping = new CancellationTokenSource();
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stopping));
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stopping));
-        if (args[0] is "rpc" or "routed" or "task" or "pingpong" or "sends")
-        {
-            return await RunStoppableAsync(() => NodeLoadCommand.RunAsync(args[0], args[1..], stopping.Token), stopping);
-        }
-
-        LoadOptions options;
-        try
-        {
-            options = LoadOptions.Parse(args[0], args[1..]);
-        }
-        catch (FormatException ex)
-        {
-            await Console.Error.WriteLineAsync($"e2e: {ex.Message}\n\n{LoadOptions.Usage}");
-            return 2;
-        }
-
-        return await RunStoppableAsync(() => RunTextServerAsync(options, stopping.Token), stopping);
+        return await E2eCommandLine.RunAsync(
+            args,
+            options => RunStoppableAsync(() => RunTextServerAsync(options, stopping.Token), stopping),
+            (mode, load) => RunStoppableAsync(() => NodeLoadCommand.RunAsync(mode, load, stopping.Token), stopping));
     }
 
     private static async Task<int> RunTextServerAsync(LoadOptions options, CancellationToken cancellationToken)

@@ -15,11 +15,9 @@ internal static class NodeLoadCommand
 {
     private static readonly TimeSpan s_grace = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(string mode, string[] args, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string mode, NodeLoad load, CancellationToken cancellationToken)
     {
-        var callers = ListOption(args, "--callers", [1, 8, 64, 512]);
-        var duration = TimeSpan.FromSeconds(ListOption(args, "--duration", [10])[0]);
-        var warmup = TimeSpan.FromSeconds(ListOption(args, "--warmup", [1])[0]);
+        var (callers, duration, warmup) = (load.Callers, load.Duration, load.Warmup);
         await using var cluster = await BenchCluster.StartAsync(withFront: false, cancellationToken);
         var self = await cluster.StartSelfAsync(cancellationToken);
         var serverName = cluster.OwnerName;
@@ -52,13 +50,4 @@ internal static class NodeLoadCommand
         Console.WriteLine(string.Join('\n', rows));
         return failed ? 1 : 0;
     }
-
-    private static int[] ListOption(string[] args, string name, int[] fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at < 0 || at + 1 >= args.Length
-            ? fallback
-            : [.. args[at + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
-    }
-
 }

@@ -18,7 +18,7 @@ internal static class SendsCommand
 {
     private static readonly Atom s_count = new("count");
 
-    public static async Task<int> RunAsync(Node self, NodeName server, int[] senders, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Node self, NodeName server, IReadOnlyList<int> senders, TimeSpan duration, CancellationToken cancellationToken)
     {
         var rows = new List<string> { "| senders | messages received | received/s |", "| ---: | ---: | ---: |" };
         foreach (var count in senders)

@@ -11,18 +11,28 @@ public sealed record NodesConfig(RoutingTable Table, IReadOnlyDictionary<NodeNam
 {
     /// <summary>No file: every bucket local, no node settings.</summary>
     public static NodesConfig Empty { get; } = new(RoutingTable.Local, new Dictionary<NodeName, NodeSettings>());
+
+    /// <summary>The full path of the file read; <see langword="null"/> when there was none.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Every node the file names, under <c>"nodes"</c> or in a routing entry.</summary>
+    public IEnumerable<NodeName> NamedNodes => Nodes.Keys.Union(Table.Entries.Select(entry => entry.Node));
 }
 
 /// <summary>A node's settings in nodes.json.</summary>
 /// <param name="Port">Its TCP text server's port.</param>
-/// <param name="Address">Its distribution address (<c>host:port</c>), to reach it without the port mapper.</param>
+/// <param name="Address">
+/// Its distribution address, <c>host:port</c> (the host a name or an IP address; an IPv6 address in
+/// brackets), to reach it without the port mapper; see <see cref="NodesFile.TrySplitAddress"/>.
+/// </param>
 public sealed record NodeSettings(int? Port, string? Address);
 
 /// <summary>
 /// Reads and checks nodes.json (format in DESIGN.md section 4). Every problem is an
 /// <see cref="InvalidDataException"/> that names it: unknown fields, a byte that is not one
 /// character or 0 to 255, a range whose first byte is after its last, overlapping ranges, a routing
-/// entry naming a node the file does not list, a bad port.
+/// entry naming a node the file does not list, a bad port or address. A node's name may be full
+/// (<c>foo@127.0.0.1</c>) or short (<c>foo</c>, meaning <c>foo@</c>this host's short name).
 /// </summary>
 public static class NodesFile
 {
@@ -46,7 +56,7 @@ public static class NodesFile
         if (path is null)
         {
             var fallback = Path.Combine(Directory.GetCurrentDirectory(), DefaultFileName);
-            return File.Exists(fallback) ? Parse(File.ReadAllText(fallback), fallback) : NodesConfig.Empty;
+            return File.Exists(fallback) ? Parse(File.ReadAllText(fallback), fallback) with { Path = fallback } : NodesConfig.Empty;
         }
 
         if (!File.Exists(path))
@@ -54,7 +64,32 @@ public static class NodesFile
             throw new InvalidDataException($"{path}: no such file (given with --nodes).");
         }
 
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path) with { Path = Path.GetFullPath(path) };
+    }
+
+    /// <summary>
+    /// Splits a node's <c>"address"</c>, <c>host:port</c>, into its host (a name or an IP address;
+    /// an IPv6 address in brackets, <c>[::1]:4371</c>) and its port (1 to 65535).
+    /// </summary>
+    /// <returns><see langword="false"/> when the text is not of that form.</returns>
+    public static bool TrySplitAddress(string? address, out string host, out int port)
+    {
+        host = string.Empty;
+        port = 0;
+        var colon = address?.LastIndexOf(':') ?? -1;
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = address![..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+            return System.Net.IPAddress.TryParse(host, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        return Uri.CheckHostName(host) is UriHostNameType.Dns or UriHostNameType.IPv4;
     }
 
     /// <summary>Parses and checks the text of a nodes file; <paramref name="source"/> names it in errors.</summary>
@@ -77,6 +112,11 @@ public static class NodesFile
             if (settings.Port is < 0 or > 65535)
             {
                 throw new InvalidDataException($"{source}: nodes.{name}.port must be 0 to 65535, not {settings.Port}.");
+            }
+
+            if (settings.Address is { } address && !TrySplitAddress(address, out _, out _))
+            {
+                throw new InvalidDataException($"{source}: nodes.{name}.address must be host:port (a host name or an IP address, a port 1 to 65535), such as 10.0.0.2:4371 or db1.example.com:4371, not '{address}'.");
             }
 
             nodes[node] = new NodeSettings(settings.Port, settings.Address);

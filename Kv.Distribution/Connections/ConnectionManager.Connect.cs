@@ -80,14 +80,34 @@ internal sealed partial class ConnectionManager
         catch (HandshakeException ex)
         {
             metrics.Error("handshake");
-            DistributionLog.HandshakeRefused(logger, attempt.Peer.ToString(), ex.Step.ToString(), ex.Message);
-            Fail(attempt, $"refused at {ex.Step}: {ex.Message}", ex);
+            var reason = ex.Failure == HandshakeFailure.AlreadyConnected ? LinkedUnderAnotherName(attempt.Peer) : ex.Message;
+            DistributionLog.HandshakeRefused(logger, attempt.Peer.ToString(), ex.Step.ToString(), reason);
+            Fail(attempt, $"refused at {ex.Step}: {reason}", ex);
         }
         catch (ConnectException ex)
         {
             metrics.Error(ex.InnerException is HandshakeException ? "handshake" : "connect");
             Fail(attempt, ex.Message, ex.InnerException);
         }
+    }
+
+    /// <summary>
+    /// Why a node reached as <paramref name="asked"/> answered <c>alive</c> (linked to this node
+    /// already) when this node has no link of that name: the node there runs under another name
+    /// (<c>foo@localhost</c> asked, <c>foo@laptop</c> met), found among this node's links by its name part.
+    /// </summary>
+    private string LinkedUnderAnotherName(NodeName asked)
+    {
+        NodeName? met;
+        lock (_gate)
+        {
+            met = _connections.Keys.Where(linked => linked.Name == asked.Name && linked != asked).Select(linked => (NodeName?)linked).FirstOrDefault();
+        }
+
+        const string Hint = "a node's name must be given exactly as it runs, host included";
+        return met is { } name
+            ? $"expected {asked}, met {name}, which is linked to this node already under that name; {Hint}"
+            : $"expected {asked}, met a node linked to this node already under another name; {Hint}";
     }
 
     /// <summary>Ends <paramref name="attempt"/> with NoConnection, unless a link adopted it first.</summary>

@@ -184,7 +184,7 @@ internal sealed class Handshake(HandshakeChannel channel, HandshakeIdentity self
             var name = ParseName(step, reader.ReadString());
             if (name != expected)
             {
-                throw new HandshakeException(step, HandshakeFailure.NotAllowed, $"asked for {expected} but {name} answered");
+                throw new HandshakeException(step, HandshakeFailure.NotAllowed, $"expected {expected}, met {name}: a node's name must be given exactly as it runs, host included");
             }
 
             var challenge = ReadDigest(step, ref reader);

@@ -1,9 +1,11 @@
+using System.Net.Sockets;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.PortMapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +15,9 @@ namespace Kv.Server.Distribution;
 /// <summary>
 /// Starts this process's node with the host when it was given a name, and stops it first on
 /// shutdown so that peers see it leave at once. Without a name the process is not distributed
-/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>.
+/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>. A start that
+/// fails for a reason the operator can fix (the distribution port or the name taken, no port
+/// mapper) is a <see cref="StartupFailureException"/>.
 /// </summary>
 internal sealed class NodeHost(
     IOptions<NodeHostOptions> options,
@@ -47,7 +51,30 @@ internal sealed class NodeHost(
             ListenPort = settings.DistPort,
             TickTime = TimeSpan.FromSeconds(settings.TickTime),
         };
-        Node = await Node.StartAsync(nodeOptions, loggerFactory, metrics, cancellationToken);
+        try
+        {
+            Node = await Node.StartAsync(nodeOptions, loggerFactory, metrics, cancellationToken);
+        }
+        catch (SocketException ex) when (ListenFailure.Describe(ex, "the distribution port", new System.Net.IPEndPoint(nodeOptions.ListenAddress, settings.DistPort), "--dist-port") is { } failure)
+        {
+            throw failure;
+        }
+        catch (PortMapperException ex) when (ex.Error == PortMapperError.NameInUse)
+        {
+            throw new StartupFailureException(
+                $"the name {nodeOptions.Name} is taken: a running node on this host is registered as '{nodeOptions.Name.Name}'",
+                "stop that node, or start this one under another name",
+                settings.Name is null ? "--sname" : "--name",
+                ex);
+        }
+        catch (PortMapperException ex)
+        {
+            var source = Environment.GetEnvironmentVariable(PortMapperOptions.PortVariable) is { Length: > 0 }
+                ? $"{PortMapperOptions.PortVariable} in the environment"
+                : $"the default; {PortMapperOptions.PortVariable} is not set";
+            throw new StartupFailureException($"node {nodeOptions.Name} cannot register with the port mapper ({source}): {ex.Message.TrimEnd('.')}", fix: string.Empty, innerException: ex);
+        }
+
         BuiltInFunctions.Register(Node);
         foreach (var module in settings.Modules)
         {

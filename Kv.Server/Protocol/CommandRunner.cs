@@ -1,6 +1,7 @@
 using System.Buffers;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
+using Kv.Distribution.Support;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Protocol;
@@ -19,11 +20,15 @@ namespace Kv.Server.Protocol;
 /// <para>Failures are answered, never thrown: a bucket that is gone (<see cref="BucketStoppedException"/>)
 /// is <c>NOT FOUND</c>; a CREATE past the owner's bucket limit (<see cref="BucketLimitException"/>)
 /// is <c>ERROR too many buckets</c>; a bucket that cannot be routed (<see cref="RoutingException"/>) or whose
-/// owner is unavailable (<see cref="BucketUnavailableException"/>) is <c>ERROR</c>, as is any other
-/// failure, which is logged. Only the cancellation of <c>cancellationToken</c> comes out.</para>
+/// owner is unavailable (<see cref="BucketUnavailableException"/>) is <c>ERROR</c>, logged with why
+/// (a warning at most once a second, Debug otherwise), as is any other failure, logged as an
+/// error. Only the cancellation of <c>cancellationToken</c> comes out.</para>
 /// </remarks>
 internal sealed class CommandRunner(Router router, ILogger logger)
 {
+    /// <summary>A command answered ERROR for its route or its owner is a warning at most once a second.</summary>
+    private readonly LogThrottle _unavailableWarnings = new(TimeSpan.FromSeconds(1));
+
     /// <summary>Runs <paramref name="command"/> and writes its reply to <paramref name="output"/>.</summary>
     /// <returns>A completed task when the bucket is this node's; else one that completes when the reply is written.</returns>
     public ValueTask RunAsync(in Command command, IBufferWriter<byte> output, CancellationToken cancellationToken)
@@ -139,7 +144,7 @@ internal sealed class CommandRunner(Router router, ILogger logger)
                 output.Write(Replies.TooManyBuckets);
                 break;
             case RoutingException or BucketUnavailableException:
-                ServerLog.CommandUnavailable(logger, operation, failure.Message);
+                ServerLog.CommandUnavailable(logger, _unavailableWarnings, operation, failure.Message);
                 output.Write(Replies.Error);
                 break;
             default:

@@ -67,6 +67,11 @@ internal sealed class KvTcpServer(
             listener.Bind(endPoint);
             listener.Listen(Backlog);
         }
+        catch (SocketException ex) when (ListenFailure.Describe(ex, "the TCP port", endPoint, "--port", "--bind") is { } failure)
+        {
+            listener.Dispose();
+            throw failure;
+        }
         catch
         {
             listener.Dispose();

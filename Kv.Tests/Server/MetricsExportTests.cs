@@ -90,6 +90,6 @@ public sealed partial class MetricsExportTests
         }
     }
 
-    [GeneratedRegex(@"^kv: --metrics-port must be a TCP port, 1 to 65535\.$")]
+    [GeneratedRegex(@"^kv: --metrics-port must be a TCP port, 1 to 65535: got --metrics-port 70000 on the command line\.$")]
     private static partial Regex OutOfRange();
 }

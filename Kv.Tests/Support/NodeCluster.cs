@@ -90,11 +90,15 @@ internal sealed class NodeCluster : IAsyncDisposable
     }
 
     /// <summary>Starts <c>Kv.Server --sname NAME</c> with other arguments (such as <c>--eval</c>) and does not wait.</summary>
-    public NodeProcess StartProcess(string name, string cookie, string[] args)
+    public NodeProcess StartProcess(string name, string cookie, string[] args) =>
+        StartProcess(["--sname", NameOf(name).Name, "--cookie", cookie, .. args]);
+
+    /// <summary>Starts <c>Kv.Server</c> on this cluster's port mapper with exactly <paramref name="args"/> (a name given there with <c>--name</c>, say) and does not wait.</summary>
+    public NodeProcess StartProcess(string[] args)
     {
         var process = NodeProcess.Start(
             new Dictionary<string, string> { [PortMapperOptions.PortVariable] = PortMapperPort.ToString(CultureInfo.InvariantCulture) },
-            ["--sname", NameOf(name).Name, "--cookie", cookie, .. args]);
+            args);
         _processes.Add(process);
         return process;
     }
