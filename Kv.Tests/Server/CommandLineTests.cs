@@ -70,6 +70,9 @@ public sealed partial class CommandLineTests
     [InlineData("--port 0 --bind 192.0.2.1", null, null, @"^kv: 192\.0\.2\.1 is not an address of this host, so the TCP port cannot listen there \(--bind 192\.0\.2\.1 on the command line\); give one of this host's addresses")]
     [InlineData("--port 0 --tick-time 0", null, null, @"^kv: --tick-time must be a number of seconds above 0")]
     [InlineData("--port 0", "Node__Hidden", "yes", @"^kv: --hidden must be true or false: got Node:Hidden=yes in the configuration\.$")]
+    [InlineData("--port 0 --tls /tmp", null, null, @"^kv: TLS secures the links between nodes, and this node has no name: got --tls /tmp on the command line; give it one with --sname or --name\.$")]
+    [InlineData("--port 0 --sname foo --tls-key k.pem", null, null, @"^kv: --tls-key goes with --tls-cert: got --tls-key k\.pem on the command line; give --tls-cert too, or --tls DIR alone\.$")]
+    [InlineData("--port 0 --dist-bind nowhere", null, null, @"^kv: --dist-bind must be an IP address, such as 0\.0\.0\.0 or 127\.0\.0\.1: got --dist-bind nowhere on the command line\.$")]
     public async Task AStartupFailure_IsOneLine_NamingTheValueAndItsSource_ExitCode2_NoStack(string commandLine, string? variable, string? value, string expected)
     {
         var environment = variable is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [variable] = value! };

@@ -33,15 +33,6 @@ public sealed partial class DistributionBindTests
         await node.WaitForLineAsync(DistributionOnAny(), s_deadline);
     }
 
-    [DistributedFact]
-    public async Task DistBindThatIsNotAnAddress_StopsTheNodeInOneLine()
-    {
-        await using var node = Start("--dist-bind", "nowhere");
-
-        Assert.Equal(2, await node.WaitForExitAsync(s_deadline));
-        Assert.Contains("--dist-bind must be an IP address", node.Output, StringComparison.Ordinal);
-    }
-
     private static NodeProcess Start(params string[] extra) => NodeProcess.Start(
         new Dictionary<string, string> { [PortMapperOptions.PortVariable] = NodeCluster.FreePort().ToString(CultureInfo.InvariantCulture) },
         ["--sname", $"bind-{Guid.NewGuid().ToString("N")[..6]}", "--cookie", "c", "--port", "0", "--bind", "127.0.0.1", .. extra]);
