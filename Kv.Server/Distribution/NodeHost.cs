@@ -1,8 +1,6 @@
 using Kv.Core.Application;
-using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
-using Kv.Distribution.Processes;
 using Kv.Distribution.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,12 +11,13 @@ namespace Kv.Server.Distribution;
 /// <summary>
 /// Starts this process's node with the host when it was given a name, and stops it first on
 /// shutdown so that peers see it leave at once. Without a name the process is not distributed
-/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>.
+/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>. The node is
+/// started by <see cref="KvNode.StartAsync"/>, the same call a program that embeds a node makes,
+/// with the command line's settings and <c>--load</c>'s modules.
 /// </summary>
 internal sealed class NodeHost(
     IOptions<NodeHostOptions> options,
     INodeDirectory directory,
-    BucketRegistry registry,
     Router router,
     ILoggerFactory loggerFactory,
     DistributionMetrics metrics) : IHostedService, IAsyncDisposable
@@ -44,16 +43,9 @@ internal sealed class NodeHost(
             ListenPort = settings.DistPort,
             TickTime = TimeSpan.FromSeconds(settings.TickTime),
         };
-        Node = await Node.StartAsync(nodeOptions, loggerFactory, metrics, cancellationToken);
-        BuiltInFunctions.Register(Node);
-        foreach (var module in settings.Modules)
-        {
-            LoadableModules.Load(Node, module);
-        }
-
-        // Output of work started from other nodes goes back to them (Erlang's group leaders).
-        ConsoleForwarding.Install(Node);
-        KvApplication.Start(Node, registry, router);
+        var modules = settings.Modules.Select(LoadableModules.TypeOf).ToList();
+        var kv = await KvNode.StartAsync(new KvNodeOptions { Node = nodeOptions, Router = router, Modules = modules }, loggerFactory, metrics, cancellationToken);
+        Node = kv.Node;
     }
 
     /// <inheritdoc />
