@@ -7,7 +7,12 @@ namespace Kv.Tests.Support;
 /// </summary>
 public abstract class ClusterTestBase : IAsyncLifetime
 {
-    internal NodeCluster Cluster { get; } = new();
+    protected ClusterTestBase() => Cluster = new NodeCluster(Logs);
+
+    /// <summary>What the nodes of this process logged.</summary>
+    internal LogRecorder Logs { get; } = new();
+
+    internal NodeCluster Cluster { get; }
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
