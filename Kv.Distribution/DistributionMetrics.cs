@@ -1,77 +1,87 @@
 using System.Diagnostics.Metrics;
+using Kv.Distribution.Telemetry;
 
 namespace Kv.Distribution;
 
 /// <summary>
 /// The distribution layer's instruments, on the meter <c>Kv.Distribution</c>: links, frames and
-/// bytes in and out, rpc calls and errors by kind.
+/// bytes in and out, rpc calls, errors by kind and dead letters by reason.
 /// </summary>
+/// <remarks>
+/// Every instrument is observable and reads a total this object keeps from its creation (with the
+/// node, at the start of the process): a listener that attaches at any time, such as
+/// <c>dotnet-counters</c>, sees absolute values (the links up now, the bytes sent since the start),
+/// and <see cref="Read"/> gives the same numbers. Recording is an interlocked add, and allocates nothing.
+/// </remarks>
 public sealed class DistributionMetrics : IDisposable
 {
     /// <summary>The meter's name, for listeners such as <c>dotnet-counters</c>.</summary>
     public const string MeterName = "Kv.Distribution";
 
     private readonly Meter _meter;
-    private readonly UpDownCounter<long> _links;
-    private readonly Counter<long> _linkEvents;
-    private readonly Counter<long> _framesIn;
-    private readonly Counter<long> _bytesIn;
-    private readonly Counter<long> _writesOut;
-    private readonly Counter<long> _bytesOut;
-    private readonly Counter<long> _callsOut;
-    private readonly Counter<long> _callsIn;
-    private readonly Counter<long> _errors;
-    private readonly Counter<long> _deadLetters;
-    private readonly Counter<double> _busyTime;
+    private readonly TaggedCounts _linkEvents = new("event", "up", "down");
+    private readonly TaggedCounts _errors = new("kind", "connect", "handshake", "handshake_limit", "protocol", "handler", "rpc_timeout", "tick_timeout");
+    private readonly TaggedCounts _deadLetters = new("reason", "noproc", "noconnection", "unencodable", "link_full");
+    private long _links;
+    private long _framesIn;
+    private long _bytesIn;
+    private long _writesOut;
+    private long _bytesOut;
+    private long _callsOut;
+    private long _callsIn;
+    private long _busyMilliseconds;
     private Func<IEnumerable<Measurement<long>>> _queuedBytes = static () => [];
 
     /// <summary>Creates the instruments, on a meter of <paramref name="meterFactory"/> when given.</summary>
     public DistributionMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _links = _meter.CreateUpDownCounter<long>("kv.dist.links", "{link}", "Links to other nodes that are up.");
-        _linkEvents = _meter.CreateCounter<long>("kv.dist.link.events", "{event}", "Links that came up or went down (tag: event).");
-        _framesIn = _meter.CreateCounter<long>("kv.dist.frames.received", "{frame}", "Frames received, ticks included.");
-        _bytesIn = _meter.CreateCounter<long>("kv.dist.bytes.received", "By", "Bytes received on links.");
-        _writesOut = _meter.CreateCounter<long>("kv.dist.writes", "{write}", "Socket writes on links; each carries a batch of frames.");
-        _bytesOut = _meter.CreateCounter<long>("kv.dist.bytes.sent", "By", "Bytes sent on links.");
-        _callsOut = _meter.CreateCounter<long>("kv.dist.rpc.calls.sent", "{call}", "Rpc calls made to other nodes.");
-        _callsIn = _meter.CreateCounter<long>("kv.dist.rpc.calls.served", "{call}", "Rpc calls served for other nodes.");
-        _errors = _meter.CreateCounter<long>("kv.dist.errors", "{error}", "Refused handshakes, protocol violations and failed calls (tag: kind).");
-        _busyTime = _meter.CreateCounter<double>("kv.dist.link.busy_time", "s", "Time links spent busy (more queued than NodeOptions.LinkBusyBytes), with senders waiting.");
-        _meter.CreateObservableGauge("kv.dist.link.queued_bytes", () => _queuedBytes(), "By", "Bytes queued on each link and not yet written (tag: peer).");
-        _deadLetters = _meter.CreateCounter<long>("kv.dist.dead_letters", "{signal}", "Messages and signals dropped: no such process, node unreachable, or a value that cannot cross the wire (tag: reason).");
+        _meter.CreateObservableUpDownCounter("kv.dist.links", () => Interlocked.Read(ref _links), "{link}", "Links to other nodes that are up now.");
+        _meter.CreateObservableCounter("kv.dist.link.events", _linkEvents.Measurements, "{event}", "Links that came up or went down (tag event: up, down).");
+        _meter.CreateObservableCounter("kv.dist.frames.received", () => Interlocked.Read(ref _framesIn), "{frame}", "Frames received, ticks included.");
+        _meter.CreateObservableCounter("kv.dist.bytes.received", () => Interlocked.Read(ref _bytesIn), "By", "Bytes received on links.");
+        _meter.CreateObservableCounter("kv.dist.writes", () => Interlocked.Read(ref _writesOut), "{write}", "Socket writes on links; each carries a batch of frames.");
+        _meter.CreateObservableCounter("kv.dist.bytes.sent", () => Interlocked.Read(ref _bytesOut), "By", "Bytes sent on links.");
+        _meter.CreateObservableCounter("kv.dist.rpc.calls.sent", () => Interlocked.Read(ref _callsOut), "{call}", "Rpc calls made to other nodes.");
+        _meter.CreateObservableCounter("kv.dist.rpc.calls.served", () => Interlocked.Read(ref _callsIn), "{call}", "Rpc calls served for other nodes.");
+        _meter.CreateObservableCounter("kv.dist.errors", _errors.Measurements, "{error}", "Refused handshakes, protocol violations and failed calls (tag kind).");
+        _meter.CreateObservableCounter("kv.dist.link.busy_time", () => Interlocked.Read(ref _busyMilliseconds) / 1000.0, "s", "Time links spent busy (more queued than NodeOptions.LinkBusyBytes), with senders waiting.");
+        _meter.CreateObservableGauge("kv.dist.link.queued_bytes", () => _queuedBytes(), "By", "Bytes queued on each link and not yet written (tag peer).");
+        _meter.CreateObservableCounter("kv.dist.dead_letters", _deadLetters.Measurements, "{signal}", "Messages and signals dropped: no such process, node unreachable, a full link, or a value that cannot cross the wire (tag reason).");
     }
+
+    /// <summary>Every instrument's value now: the numbers a metrics listener reads.</summary>
+    public IReadOnlyList<MetricReading> Read() => MeterReader.Read(_meter);
 
     internal void LinkUp()
     {
-        _links.Add(1);
-        _linkEvents.Add(1, new KeyValuePair<string, object?>("event", "up"));
+        Interlocked.Increment(ref _links);
+        _linkEvents.Add("up");
     }
 
     internal void LinkDown()
     {
-        _links.Add(-1);
-        _linkEvents.Add(1, new KeyValuePair<string, object?>("event", "down"));
+        Interlocked.Decrement(ref _links);
+        _linkEvents.Add("down");
     }
 
     internal void Received(int frames, long bytes)
     {
-        _framesIn.Add(frames);
-        _bytesIn.Add(bytes);
+        Interlocked.Add(ref _framesIn, frames);
+        Interlocked.Add(ref _bytesIn, bytes);
     }
 
     internal void Sent(int bytes)
     {
-        _writesOut.Add(1);
-        _bytesOut.Add(bytes);
+        Interlocked.Increment(ref _writesOut);
+        Interlocked.Add(ref _bytesOut, bytes);
     }
 
-    internal void CallSent() => _callsOut.Add(1);
+    internal void CallSent() => Interlocked.Increment(ref _callsOut);
 
-    internal void CallServed() => _callsIn.Add(1);
+    internal void CallServed() => Interlocked.Increment(ref _callsIn);
 
-    internal void LinkBusy(long milliseconds) => _busyTime.Add(milliseconds / 1000.0);
+    internal void LinkBusy(long milliseconds) => Interlocked.Add(ref _busyMilliseconds, milliseconds);
 
     /// <summary>Where <c>kv.dist.link.queued_bytes</c> reads each link's queue.</summary>
     internal void ObserveQueuedBytes(Func<IEnumerable<Measurement<long>>> queuedBytes) => _queuedBytes = queuedBytes;
@@ -80,11 +90,11 @@ public sealed class DistributionMetrics : IDisposable
     {
         if (count > 0)
         {
-            _deadLetters.Add(count, new KeyValuePair<string, object?>("reason", reason));
+            _deadLetters.Add(reason, count);
         }
     }
 
-    internal void Error(string kind) => _errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    internal void Error(string kind) => _errors.Add(kind);
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

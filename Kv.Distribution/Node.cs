@@ -143,9 +143,11 @@ public sealed class Node : IAsyncDisposable
 
     /// <summary>Starts a node: binds its listener, registers its name, and begins accepting links.</summary>
     /// <exception cref="SocketException">The listen port is taken.</exception>
+    /// <exception cref="Tls.LinkTlsException">With <see cref="NodeOptions.Tls"/>, the node's certificate does not name it.</exception>
     public static async Task<Node> StartAsync(NodeOptions options, ILoggerFactory? loggerFactory = null, DistributionMetrics? metrics = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Tls?.CheckNames(options.Name);
         var listener = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

@@ -7,6 +7,7 @@ using Kv.Distribution.PortMapper;
 using Kv.Server.Distribution;
 using Kv.Server.Shell;
 using Kv.Server.Tcp;
+using Kv.Server.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,11 +37,17 @@ internal static class KvHost
         ["--cookie"] = "Node:" + nameof(NodeHostOptions.Cookie),
         ["--hidden"] = "Node:" + nameof(NodeHostOptions.Hidden),
         ["--dist-port"] = "Node:" + nameof(NodeHostOptions.DistPort),
+        ["--dist-bind"] = "Node:" + nameof(NodeHostOptions.DistBind),
         ["--tick-time"] = "Node:" + nameof(NodeHostOptions.TickTime),
         ["--load"] = "Node:" + nameof(NodeHostOptions.Load),
         ["--nodes"] = "Node:" + nameof(NodeHostOptions.Nodes),
+        ["--tls"] = "Node:" + nameof(NodeHostOptions.Tls),
+        ["--tls-cert"] = "Node:" + nameof(NodeHostOptions.TlsCert),
+        ["--tls-key"] = "Node:" + nameof(NodeHostOptions.TlsKey),
+        ["--tls-ca"] = "Node:" + nameof(NodeHostOptions.TlsCa),
         ["--eval"] = "Shell:" + nameof(ShellOptions.Eval),
         ["--shell"] = "Shell:" + nameof(ShellOptions.Shell),
+        ["--metrics-port"] = MetricsExportOptions.PortKey,
     };
 
     /// <summary>Runs the node until Ctrl+C or SIGTERM; returns the process exit code.</summary>
@@ -100,6 +107,7 @@ internal static class KvHost
             builder.Services.AddKvServer(builder.Configuration);
         }
 
+        builder.Services.AddMetricsExport(builder.Configuration);
         builder.Services.Configure<ShellOptions>(builder.Configuration.GetSection("Shell"));
         builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>(), provider.GetRequiredService<Router>()) { WaitForSpawned = shell.Eval is not null });
         builder.Services.AddHostedService<ShellService>();
@@ -115,6 +123,11 @@ internal static class KvHost
             await Console.Error.WriteLineAsync($"kv: {string.Join(" ", ex.Failures)}");
             return 2;
         }
+        catch (Kv.Distribution.Tls.LinkTlsException ex)
+        {
+            await Console.Error.WriteLineAsync($"kv: TLS: {ex.Message}");
+            return 2;
+        }
         catch (CookieFileException ex)
         {
             // One line that names the file and the fix, as Erlang's "Cookie file ... must be
@@ -125,6 +138,11 @@ internal static class KvHost
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             await Console.Error.WriteLineAsync($"kv: the TCP port is already in use ({ex.Message}); pick another with --port.");
+            return 2;
+        }
+        catch (InvalidOperationException ex) when (MetricsExport.DescribeStartFailure(ex, builder.Configuration) is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"kv: {failure}");
             return 2;
         }
         catch (OperationCanceledException)
@@ -147,12 +165,16 @@ internal static class KvHost
             .Validate(o => !(o.SName is not null && o.Name is not null), "Give --sname or --name, not both.")
             .Validate(o => o.SName is null || (NodeName.IsValidName(o.SName) ), "--sname takes a short name such as foo (letters, digits, '_' and '-').")
             .Validate(o => o.Name is null || (NodeName.TryParse(o.Name, out _, out _) && o.Name.Contains('@', StringComparison.Ordinal)), "--name takes a full name such as foo@host.example.com.")
+            .Validate(o => System.Net.IPAddress.TryParse(o.DistBind, out _), "--dist-bind must be an IP address, such as 0.0.0.0 or 127.0.0.1.")
+            .Validate(o => o.IsDistributed || (o.Tls is null && o.TlsCert is null), "--tls and --tls-cert secure the links between nodes: give this node a name with --sname or --name.")
+            .Validate(o => o.TlsCert is not null || (o.TlsKey is null && o.TlsCa is null), "--tls-key and --tls-ca go with --tls-cert (or use --tls DIR).")
             .ValidateOnStart();
         services.AddSingleton(_ => new DistributionMetrics());
+        services.AddSingleton(provider => new NodeMetrics(provider.GetRequiredService<DistributionMetrics>(), provider.GetService<ServerMetrics>()));
         services.AddSingleton(nodes);
         services.TryAddSingleton(RegistryOf);
         services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));
-        services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(nodes, provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(nodes, provider.GetRequiredService<IOptions<NodeHostOptions>>().Value, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<NodeHost>();
         services.AddHostedService(provider => provider.GetRequiredService<NodeHost>());
         return services;
@@ -162,10 +184,21 @@ internal static class KvHost
     private static BucketRegistry RegistryOf(IServiceProvider provider) =>
         new(provider.GetRequiredService<IOptions<KvServerOptions>>().Value.MaxBuckets);
 
-    /// <summary>The port mapper, with the explicit addresses of nodes.json in front of it.</summary>
-    private static StaticNodeDirectory NodeDirectoryOf(NodesConfig nodes, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// The port mapper, with the explicit addresses of nodes.json in front of it. A node that listens
+    /// on loopback only hosts a port mapper on loopback only; otherwise it listens on every interface,
+    /// for other hosts' look-ups (it answers them only those: registrations and the list of names
+    /// are for loopback peers).
+    /// </summary>
+    private static StaticNodeDirectory NodeDirectoryOf(NodesConfig nodes, NodeHostOptions self, ILoggerFactory loggerFactory)
     {
-        var directory = new StaticNodeDirectory(new PortMapperDirectory(PortMapperOptions.FromEnvironment(), loggerFactory));
+        var portMapper = PortMapperOptions.FromEnvironment();
+        if (System.Net.IPAddress.TryParse(self.DistBind, out var bind) && System.Net.IPAddress.IsLoopback(bind))
+        {
+            portMapper.BindAddress = bind;
+        }
+
+        var directory = new StaticNodeDirectory(new PortMapperDirectory(portMapper, loggerFactory));
         foreach (var (node, settings) in nodes.Nodes)
         {
             if (settings.Address is { } address)

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.PortMapper;
+using Kv.Distribution.Tls;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Benchmarks.Load;
@@ -12,16 +13,23 @@ namespace Kv.Benchmarks.Load;
 /// Node processes for a distributed load, on a private port mapper, cookie and nodes.json that
 /// puts every bucket on the owner node: the <see cref="Owner"/>, optionally a <see cref="Front"/>
 /// node that clients talk to (so that its buckets are all routed), and a node in this process.
+/// With <c>KV_BENCH_TLS=1</c> every link runs TLS, with certificates that <c>scripts/make-certs.sh</c>
+/// makes for the run in a temporary directory.
 /// </summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
     private static readonly TimeSpan s_startDeadline = TimeSpan.FromSeconds(30);
 
     private readonly string _nodesFile;
+    private readonly string? _certificates;
     private Node? _self;
 
-    private BenchCluster(string tag, int portMapperPort, string nodesFile, ServerProcess owner, ServerProcess? front)
+    /// <summary>The environment variable that turns TLS on for every link of the cluster.</summary>
+    public const string TlsVariable = "KV_BENCH_TLS";
+
+    private BenchCluster(string tag, int portMapperPort, string nodesFile, string? certificates, ServerProcess owner, ServerProcess? front)
     {
+        _certificates = certificates;
         Tag = tag;
         PortMapperPort = portMapperPort;
         _nodesFile = nodesFile;
@@ -50,20 +58,32 @@ internal sealed class BenchCluster : IAsyncDisposable
         var nodesFile = Path.Combine(Path.GetTempPath(), $"kvbench-nodes-{tag}.json");
         await File.WriteAllTextAsync(nodesFile, $$"""{ "routing": [ { "first": 0, "last": 255, "node": "{{owner}}" } ] }""", cancellationToken);
         var environment = new Dictionary<string, string> { [PortMapperOptions.PortVariable] = port.ToString(CultureInfo.InvariantCulture) };
-        string[] common = ["--cookie", "bench-" + tag, "--nodes", nodesFile];
-        var ownerProcess = await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", owner, .. common], environment);
-        var front = withFront
-            ? await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", $"kvbench-front-{tag}", .. common], environment)
+        var front = $"kvbench-front-{tag}";
+        var certificates = Environment.GetEnvironmentVariable(TlsVariable) == "1"
+            ? await MakeCertificatesAsync(tag, [owner, front, $"kvbench-client-{tag}"], cancellationToken)
             : null;
-        return new BenchCluster(tag, port, nodesFile, ownerProcess, front);
+        string[] common = ["--cookie", "bench-" + tag, "--nodes", nodesFile, .. certificates is null ? Array.Empty<string>() : ["--tls", certificates]];
+        var ownerProcess = await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", owner, .. common], environment);
+        var frontProcess = withFront
+            ? await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", front, .. common], environment)
+            : null;
+        return new BenchCluster(tag, port, nodesFile, certificates, ownerProcess, frontProcess);
     }
 
     /// <summary>A node in this process, on the cluster's port mapper and cookie.</summary>
     public async Task<Node> StartSelfAsync(CancellationToken cancellationToken)
     {
         var directory = new PortMapperDirectory(new PortMapperOptions { Port = PortMapperPort }, NullLoggerFactory.Instance);
+        var name = NodeName.Parse($"kvbench-client-{Tag}");
         _self = await Node.StartAsync(
-            new NodeOptions { Name = NodeName.Parse($"kvbench-client-{Tag}"), Cookie = Cookie, Directory = directory, ListenAddress = IPAddress.Loopback },
+            new NodeOptions
+            {
+                Name = name,
+                Cookie = Cookie,
+                Directory = directory,
+                ListenAddress = IPAddress.Loopback,
+                Tls = _certificates is null ? null : LinkTls.FromDirectory(_certificates, name),
+            },
             cancellationToken: cancellationToken);
         return _self;
     }
@@ -82,6 +102,29 @@ internal sealed class BenchCluster : IAsyncDisposable
 
         await Owner.DisposeAsync();
         File.Delete(_nodesFile);
+        if (_certificates is not null)
+        {
+            Directory.Delete(_certificates, recursive: true);
+        }
+    }
+
+    /// <summary>Runs <c>make-certs.sh</c> (copied beside this tool) for <paramref name="nodes"/>; returns the directory.</summary>
+    private static async Task<string> MakeCertificatesAsync(string tag, string[] nodes, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"kvbench-certs-{tag}");
+        var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "make-certs.sh"));
+        info.ArgumentList.Add(directory);
+        foreach (var node in nodes)
+        {
+            info.ArgumentList.Add(node);
+        }
+
+        using var script = System.Diagnostics.Process.Start(info)!;
+        var errors = script.StandardError.ReadToEndAsync(cancellationToken);
+        await script.StandardOutput.ReadToEndAsync(cancellationToken);
+        await script.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        return script.ExitCode == 0 ? directory : throw new InvalidOperationException($"make-certs.sh failed: {await errors}");
     }
 
     private static int FreePort()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using HdrHistogram;
 
 namespace Kv.Benchmarks.Load;
 
@@ -12,6 +13,14 @@ namespace Kv.Benchmarks.Load;
 internal static class LoadRunner
 {
     private const int MaxErrorSamples = 3;
+
+    /// <summary>
+    /// The longest latency a histogram tells apart, about 275 s (2^38 ns): HdrHistogram 2.5.0 computes
+    /// a bucket's width with a 32-bit shift, which is wrong from there on at 2 significant digits.
+    /// A batch answered later than that (with a grace of 10 s, it must have started in a window
+    /// longer than 4 minutes) is recorded as 275 s.
+    /// </summary>
+    private const long MaxLatencyNanoseconds = (1L << 38) - 1;
     private static readonly TimeSpan s_reconnectBackoff = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Runs <paramref name="workload"/>; <paramref name="cancellationToken"/> stops it early (Ctrl+C) with an <see cref="OperationCanceledException"/>.</summary>
@@ -32,7 +41,7 @@ internal static class LoadRunner
 
         await Task.WhenAll(loops.Select(loop => loop.RunAsync()));
 
-        var latency = new LatencyHistogram();
+        var latency = NewLatencyHistogram();
         long ops = 0, errors = 0;
         var lastLoopEnd = window.MeasureFrom;
         var samples = new List<string>();
@@ -57,6 +66,18 @@ internal static class LoadRunner
             [.. samples.Distinct().Take(MaxErrorSamples)]);
     }
 
+    /// <summary>
+    /// A histogram of batch latencies in nanoseconds, 1 ns to 275 s, to 2 significant digits: each
+    /// recording lands in a bucket at most 1 % wide. Recording is O(1) and allocation-free (as
+    /// fast as the hand-written histogram it replaced: about 3 ns); one loop owns one (33 KB), and
+    /// they are added together after the run.
+    /// </summary>
+    internal static LongHistogram NewLatencyHistogram() => new(MaxLatencyNanoseconds, numberOfSignificantValueDigits: 2);
+
+    /// <summary>Records one latency of <paramref name="nanoseconds"/> in <paramref name="latency"/> (past 275 s, as 275 s).</summary>
+    internal static void Record(LongHistogram latency, long nanoseconds) =>
+        latency.RecordValue(Math.Clamp(nanoseconds, 0, MaxLatencyNanoseconds));
+
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>Stopwatch timestamps of the measured window.</summary>
@@ -75,7 +96,7 @@ internal static class LoadRunner
     {
         private static readonly double s_nanosecondsPerTick = 1e9 / Stopwatch.Frequency;
 
-        public LatencyHistogram Latency { get; } = new();
+        public LongHistogram Latency { get; } = NewLatencyHistogram();
 
         public List<string> ErrorSamples { get; } = [];
 
@@ -127,7 +148,7 @@ internal static class LoadRunner
                     if (window.Contains(began))
                     {
                         Ops += answered;
-                        Latency.Record((long)((ended - began) * s_nanosecondsPerTick));
+                        Record(Latency, (long)((ended - began) * s_nanosecondsPerTick));
                     }
                 }
             }

@@ -18,7 +18,7 @@ public static class KvExports
     /// <summary>The bucket operations' module: <see cref="Get"/>, <see cref="Put"/> and <see cref="Delete"/>, on string values.</summary>
     public const string BucketModule = "KV.Bucket";
 
-    /// <summary>The router's module: <see cref="Route"/> and <see cref="Execute"/>.</summary>
+    /// <summary>The router's module: <see cref="Route"/>, <see cref="Execute"/> and <see cref="ExecuteMany"/>.</summary>
     public const string RouterModule = "KV.Router";
 
     /// <summary><c>KV.Registry.Create(name)</c>: creates the bucket when there is none; answers <c>"ok"</c>.</summary>
@@ -41,4 +41,11 @@ public static class KvExports
 
     /// <summary><c>KV.Router.Execute(operation, bucket, key, value, hops)</c>: runs one bucket operation on the bucket's owner, values as UTF-8 bytes.</summary>
     public const string Execute = "Execute";
+
+    /// <summary>
+    /// <c>KV.Router.ExecuteMany(requests, hops)</c>: runs bucket operations on their owner, in order,
+    /// each request <c>[operation, bucket, key, value]</c> as for <see cref="Execute"/>; answers one
+    /// reply per request, a failed one as <c>["error", type, message]</c>.
+    /// </summary>
+    public const string ExecuteMany = "ExecuteMany";
 }

@@ -69,5 +69,27 @@ public static class KvFunctions
         [Export(KvExports.Execute, Inline = true)]
         public async ValueTask<object?> Execute(long operation, string bucket, string key, byte[]? value, long hops) =>
             BucketTerms.Reply(await router.ExecuteAsync(new BucketRequest(BucketTerms.Operation(operation), bucket, key, value), hops, CancellationToken.None));
+
+        // Inline, as Execute, and in order: the requests of one client's pipeline, which must run as
+        // it sent them. Operations on this node's buckets complete at once; one passed on (the
+        // tables disagree) is awaited before the next runs.
+        [Export(KvExports.ExecuteMany, Inline = true)]
+        public async ValueTask<object?> ExecuteMany(object?[] requests, long hops)
+        {
+            var replies = new object?[requests.Length];
+            for (var i = 0; i < requests.Length; i++)
+            {
+                try
+                {
+                    replies[i] = BucketTerms.Reply(await router.ExecuteAsync(BucketTerms.ReadRequest(requests[i]), hops, CancellationToken.None));
+                }
+                catch (Exception ex) when (ex is RoutingException or BucketStoppedException or BucketLimitException or BucketUnavailableException or ArgumentException)
+                {
+                    replies[i] = BucketTerms.Failure(ex);
+                }
+            }
+
+            return replies;
+        }
     }
 }

@@ -20,6 +20,12 @@ public sealed class BucketLimitException : InvalidOperationException
     {
     }
 
+    /// <summary>Creates the exception with a message of the caller's (another node's, say).</summary>
+    public BucketLimitException(string message)
+        : base(message)
+    {
+    }
+
     /// <summary>Creates the exception with a message and an inner exception of the caller's.</summary>
     public BucketLimitException(string message, Exception innerException)
         : base(message, innerException)

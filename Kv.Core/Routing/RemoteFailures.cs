@@ -35,6 +35,15 @@ internal static class RemoteFailures
         _ => null,
     };
 
+    /// <summary>kv's exception for a request of <c>KV.Router.ExecuteMany</c> that failed on <paramref name="owner"/> with <paramref name="type"/> (a full type name) and <paramref name="message"/>.</summary>
+    public static Exception FromReply(string type, string message, string bucket, NodeName owner) => type switch
+    {
+        _ when type == typeof(BucketStoppedException).FullName => new BucketStoppedException(bucket),
+        _ when type == typeof(BucketLimitException).FullName => new BucketLimitException(message),
+        _ when type == typeof(RoutingException).FullName => new RoutingException(message),
+        _ => new BucketUnavailableException(bucket, owner.ToString(), $"it failed ({message})", null),
+    };
+
     private static bool Is<T>(RpcException rpc)
         where T : Exception =>
         rpc.RemoteType == typeof(T).FullName;

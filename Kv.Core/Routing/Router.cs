@@ -114,6 +114,24 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     }
 
     /// <summary>
+    /// Carries out <paramref name="operation"/> at once when its bucket, named by UTF-8 bytes, lives on
+    /// this node, as <see cref="ExecuteAsync(BucketOperation, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, CancellationToken)"/>
+    /// does for one; answers <see langword="false"/> and does nothing for another node's bucket (or
+    /// one with no table entry), for the caller to route (<see cref="RoutedBatch"/>).
+    /// </summary>
+    public bool TryExecuteHere(BucketOperation operation, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out BucketReply reply)
+    {
+        if (bucket.IsEmpty || !IsLocal(bucket[0]))
+        {
+            reply = default;
+            return false;
+        }
+
+        reply = registry.Execute(operation, bucket, key, value);
+        return true;
+    }
+
+    /// <summary>
     /// Runs <paramref name="module"/>.<paramref name="function"/>(<paramref name="args"/>) on the node
     /// that owns <paramref name="bucket"/> and returns its value.
     /// </summary>
@@ -175,6 +193,18 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
         ThrowIfTooManyHops(request.Bucket, hops, owner);
         return OwnerCall.ExecuteAsync(_node!, owner, request, hops + 1, Timeout, cancellationToken);
     }
+
+    /// <summary>The node owning <paramref name="bucket"/>, or <see langword="null"/> when it is this one.</summary>
+    /// <exception cref="RoutingException">No table entry holds the bucket.</exception>
+    internal NodeName? OwnerOf(string bucket) => Owner(bucket);
+
+    /// <summary>Carries out <paramref name="request"/> on this node's registry, whatever the table says.</summary>
+    internal BucketReply ExecuteHere(in BucketRequest request) =>
+        registry.Execute(request.Operation, request.Bucket, request.Key, request.Value);
+
+    /// <summary>Runs <paramref name="requests"/> on <paramref name="owner"/> in order, as one rpc; each outcome goes to its index in <paramref name="outcomes"/>.</summary>
+    internal Task ExecuteManyAsync(NodeName owner, IReadOnlyList<(int Index, BucketRequest Request)> requests, BucketOutcome[] outcomes, CancellationToken cancellationToken) =>
+        OwnerCall.ExecuteManyAsync(_node!, owner, requests, outcomes, Timeout, cancellationToken);
 
     internal async Task<object?> RouteAsync(string bucket, string module, string function, object?[] args, long hops, CancellationToken cancellationToken)
     {

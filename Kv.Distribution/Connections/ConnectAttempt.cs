@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Tls;
 using Kv.Distribution.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -46,7 +47,7 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
     /// </summary>
     /// <exception cref="HandshakeException">Only when the peer answers about a link in the other direction: <c>nok</c> (a simultaneous connect its side wins) or <c>alive</c>.</exception>
     /// <exception cref="ConnectException">Any other failure, whatever its cause (the port mapper's answer, a reset, a timeout), naming the step.</exception>
-    public async Task<(Socket Socket, NetworkStream Stream, HandshakeResult Peer)> ConnectAsync(
+    public async Task<(Socket Socket, Stream Stream, HandshakeResult Peer)> ConnectAsync(
         NodeOptions options, HandshakeIdentity identity, ILogger logger, CancellationToken stopping)
     {
         var step = "looking it up";
@@ -63,8 +64,14 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
             socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(endPoint, deadline.Token);
 
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (options.Tls is { } tls)
+            {
+                step = $"the TLS handshake with {endPoint}";
+                stream = await TlsChannel.ConnectAsync(tls, stream, Peer, deadline.Token);
+            }
+
             step = $"the handshake with {endPoint}";
-            var stream = new NetworkStream(socket, ownsSocket: false);
             var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
             return (socket, stream, await handshake.InitiateAsync(Peer, deadline.Token));
         }

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Tls;
 
 namespace Kv.Distribution.Connections;
 
@@ -42,14 +44,37 @@ internal sealed partial class ConnectionManager
         socket.NoDelay = true;
         var remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
         NodeName? accepted = null;
+        Stream? stream = null;
+        string? certificateRefusal = null;
         try
         {
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
             HandshakeResult peer;
             try
             {
-                peer = await handshake.AcceptAsync(result => Decide(result, ref accepted), stopping);
+                stream = new NetworkStream(socket, ownsSocket: false);
+                X509Certificate2? certificate = null;
+                if (options.Tls is { } tls)
+                {
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    deadline.CancelAfter(options.HandshakeTimeout);
+                    var plaintext = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
+                    (stream, certificate) = await TlsChannel.AcceptAsync(tls, socket, stream, plaintext, deadline.Token);
+                }
+
+                var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
+                peer = await handshake.AcceptAsync(
+                    result =>
+                    {
+                        // The certificate must name the node the peer says it is.
+                        if (certificate is not null && !LinkTls.Names(certificate, result.Peer))
+                        {
+                            certificateRefusal = $"its certificate ({certificate.Subject}) does not name {result.Peer}, the node it says it is";
+                            return Handshake.Status.NotAllowed;
+                        }
+
+                        return Decide(result, ref accepted);
+                    },
+                    stopping);
             }
             finally
             {
@@ -58,8 +83,13 @@ internal sealed partial class ConnectionManager
 
             Register(socket, stream, peer, outbound: false);
         }
-        catch (Exception ex) when (ex is HandshakeException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is HandshakeException or OperationCanceledException or ObjectDisposedException or IOException or SocketException)
         {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+
             socket.Dispose();
             if (accepted is { } peer)
             {
@@ -72,7 +102,7 @@ internal sealed partial class ConnectionManager
             if (ex is HandshakeException refused && refused.Failure != HandshakeFailure.SimultaneousConnect)
             {
                 metrics.Error("handshake");
-                LogRefusedHandshake(remote, refused);
+                LogRefusedHandshake(remote, certificateRefusal is null ? refused : new HandshakeException(refused.Step, HandshakeFailure.Certificate, certificateRefusal));
             }
         }
     }

@@ -267,7 +267,7 @@ internal sealed partial class ConnectionManager(
     }
 
     /// <summary>Makes the link of a finished handshake; it adopts the attempt to that peer, with the frames queued on it.</summary>
-    private void Register(Socket socket, NetworkStream stream, HandshakeResult peer, bool outbound)
+    private void Register(Socket socket, Stream stream, HandshakeResult peer, bool outbound)
     {
         // A link to a former incarnation of the peer is stale: it goes down first (its links and
         // monitors end with noconnection), then the new one comes up, as Erlang replaces it.
@@ -287,6 +287,7 @@ internal sealed partial class ConnectionManager(
 
             if (_connections.TryGetValue(peer.Peer, out var existing) && !existing.IsClosed)
             {
+                stream.Dispose();
                 socket.Dispose();
                 return;
             }

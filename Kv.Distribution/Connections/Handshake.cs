@@ -39,6 +39,12 @@ internal sealed class Handshake(HandshakeChannel channel, HandshakeIdentity self
         public const string Version = "version";
         public const string NotAllowed = "not_allowed";
         public const string BadCookie = "bad_cookie";
+
+        /// <summary>This node requires TLS, and the peer connected without it (sent in plaintext).</summary>
+        public const string TlsRequired = "tls_required";
+
+        /// <summary>This node runs without TLS, and the peer opened TLS (sent in plaintext, which the peer's TLS client reports).</summary>
+        public const string NoTls = "no_tls";
     }
 
     /// <summary>Runs the initiator's side against the node <paramref name="expected"/>.</summary>
@@ -66,6 +72,17 @@ internal sealed class Handshake(HandshakeChannel channel, HandshakeIdentity self
         return peer;
     }
 
+    /// <summary>
+    /// Reads the initiator's name and answers <paramref name="status"/>, which refuses it: for an
+    /// acceptor that cannot go on before the handshake proper (a plaintext peer of a node that
+    /// requires TLS). Reading the name first lets the answer arrive before the connection closes.
+    /// </summary>
+    public async Task RefuseAsync(string status, CancellationToken cancellationToken)
+    {
+        await channel.ReceiveAsync(HandshakeStep.RecvName, cancellationToken);
+        await channel.SendAsync(HandshakeStep.SendStatus, (ref MessagePackWriter writer) => WriteStatus(ref writer, status), cancellationToken);
+    }
+
     private Task SendNameAsync(CancellationToken cancellationToken) =>
         channel.SendAsync(HandshakeStep.SendName, (ref MessagePackWriter writer) =>
         {
@@ -80,7 +97,18 @@ internal sealed class Handshake(HandshakeChannel channel, HandshakeIdentity self
     private async Task<HandshakeResult> RecvNameAsync(CancellationToken cancellationToken)
     {
         const HandshakeStep step = HandshakeStep.RecvName;
-        var body = await channel.ReceiveAsync(step, cancellationToken);
+        byte[] body;
+        try
+        {
+            body = await channel.ReceiveAsync(step, cancellationToken);
+        }
+        catch (HandshakeException ex) when (ex.Failure == HandshakeFailure.TlsMismatch)
+        {
+            // A TLS peer: answered in plaintext, which tells its TLS client that this node runs without TLS.
+            await channel.SendAsync(HandshakeStep.SendStatus, (ref MessagePackWriter writer) => WriteStatus(ref writer, Status.NoTls), cancellationToken);
+            throw;
+        }
+
         return Decode(step, body, (ref MessagePackReader reader) =>
         {
             Expect(step, ref reader, NameTag, 5);
@@ -116,6 +144,11 @@ internal sealed class Handshake(HandshakeChannel channel, HandshakeIdentity self
         const HandshakeStep step = HandshakeStep.RecvStatus;
         var body = await channel.ReceiveAsync(step, cancellationToken);
         var status = Decode(step, body, (ref MessagePackReader reader) => ReadStatus(step, ref reader));
+        if (status == Status.TlsRequired)
+        {
+            throw new HandshakeException(step, HandshakeFailure.TlsMismatch, "the peer requires TLS on its links, and this node runs without TLS");
+        }
+
         if (status != Status.Ok)
         {
             throw new HandshakeException(step, FailureOf(status), $"the peer answered '{status}'");
@@ -249,6 +282,7 @@ internal sealed class Handshake(HandshakeChannel channel, HandshakeIdentity self
         Status.Alive => HandshakeFailure.AlreadyConnected,
         Status.Version => HandshakeFailure.Version,
         Status.BadCookie => HandshakeFailure.BadCookie,
+        Status.TlsRequired or Status.NoTls => HandshakeFailure.TlsMismatch,
         _ => HandshakeFailure.NotAllowed,
     };
 

@@ -16,6 +16,12 @@ internal sealed class HandshakeChannel(Stream stream, TimeSpan stepTimeout)
     /// <summary>The largest handshake message accepted.</summary>
     public const int MaxMessageLength = 1024;
 
+    /// <summary>The first byte of a TLS record's version (3, for SSL 3 to TLS 1.3).</summary>
+    private const byte TlsMajorVersion = 3;
+
+    /// <summary>The largest TLS record (2^14 bytes of data plus expansion).</summary>
+    private const int MaxTlsRecordLength = 16384 + 2048;
+
     /// <summary>Writes one message built by <paramref name="write"/>.</summary>
     public async Task SendAsync(HandshakeStep step, MessageWriter write, CancellationToken cancellationToken)
     {
@@ -37,6 +43,12 @@ internal sealed class HandshakeChannel(Stream stream, TimeSpan stepTimeout)
         await RunStepAsync(step, async token =>
         {
             await ReadExactlyAsync(step, prefix, token);
+            if (prefix[0] == Tls.TlsChannel.HandshakeRecord && prefix[1] == TlsMajorVersion)
+            {
+                await SkipTlsRecordAsync(step, token);
+                throw new HandshakeException(step, HandshakeFailure.TlsMismatch, "the peer opened TLS: it requires TLS on its links, and this node runs without TLS");
+            }
+
             var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
             if (length is 0 or > MaxMessageLength)
             {
@@ -47,6 +59,18 @@ internal sealed class HandshakeChannel(Stream stream, TimeSpan stepTimeout)
             await ReadExactlyAsync(step, body, token);
         }, cancellationToken);
         return body;
+    }
+
+    /// <summary>
+    /// Reads the rest of a TLS client's first record (its hello), so that the plaintext answer to it
+    /// arrives before the connection closes (closing on unread bytes would reset it).
+    /// </summary>
+    private async Task SkipTlsRecordAsync(HandshakeStep step, CancellationToken token)
+    {
+        var header = new byte[3];
+        await ReadExactlyAsync(step, header, token);
+        var length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(1));
+        await ReadExactlyAsync(step, new byte[Math.Min((int)length, MaxTlsRecordLength)], token);
     }
 
     private async Task ReadExactlyAsync(HandshakeStep step, byte[] buffer, CancellationToken token)

@@ -3,6 +3,9 @@ namespace Kv.Distribution.Connections;
 /// <summary>The steps of the handshake, named after the message each sends or receives.</summary>
 public enum HandshakeStep
 {
+    /// <summary>On a link with TLS (<see cref="Tls.LinkTls"/>), the TLS handshake, before any of the steps below: both certificates are checked.</summary>
+    Tls,
+
     /// <summary>The initiator sends its name, version, flags and creation.</summary>
     SendName,
 
@@ -60,6 +63,12 @@ public enum HandshakeFailure
 
     /// <summary>The peer sent something that is not the expected handshake message.</summary>
     ProtocolError,
+
+    /// <summary>One side requires TLS on its links and the other runs without it.</summary>
+    TlsMismatch,
+
+    /// <summary>A certificate was refused: not signed by the cluster's CA, expired, or not naming its node.</summary>
+    Certificate,
 }
 
 /// <summary>A handshake failed at <see cref="Step"/> for <see cref="Failure"/>; the connection is closed.</summary>

@@ -25,7 +25,7 @@ internal sealed class NodeConnection : IDisposable
     private static readonly StreamPipeReaderOptions s_readerOptions = new(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true);
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly FrameOutbox _outbox;
     private readonly ConcurrentDictionary<ulong, PendingRequest> _pendingCalls = new();
     private readonly NodeOptions _options;
@@ -40,7 +40,7 @@ internal sealed class NodeConnection : IDisposable
 
     public NodeConnection(
         Socket socket,
-        NetworkStream stream,
+        Stream stream,
         HandshakeResult peer,
         bool outbound,
         FrameOutbox outbox,
@@ -80,7 +80,7 @@ internal sealed class NodeConnection : IDisposable
     /// <summary>Starts writing the frames queued so far, and the read loop, which hands every frame to <paramref name="handler"/>.</summary>
     public void Start(IControlHandler handler)
     {
-        _outbox.Attach(_socket, ex => Close($"send failed: {ex.Message}"));
+        _outbox.Attach(_stream, ex => Close($"send failed: {ex.Message}"));
         _ = ReadLoopAsync(handler);
     }
 
@@ -298,6 +298,9 @@ internal sealed class NodeConnection : IDisposable
         {
             await input.CompleteAsync();
             Close(reason);
+
+            // The stream last, once nothing reads it: TLS's holds native state.
+            await _stream.DisposeAsync();
         }
     }
 

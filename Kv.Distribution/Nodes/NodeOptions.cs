@@ -54,6 +54,13 @@ public sealed class NodeOptions
     /// <summary>Where the node's console group leader writes output of processes started from here; <see cref="Console.Out"/> at start when null.</summary>
     public TextWriter? Console { get; init; }
 
+    /// <summary>
+    /// TLS on every link (<see cref="Tls.LinkTls"/>), or <see langword="null"/> (the default) for
+    /// plaintext links: either way the cookie handshake authenticates the peer, but only TLS keeps
+    /// what follows from being read or changed on the way. All nodes of a cluster must agree.
+    /// </summary>
+    public Tls.LinkTls? Tls { get; init; }
+
     /// <summary>The creation number; by default a fresh one per start, so a restarted node is told from its former self.</summary>
     public uint? Creation { get; init; }
 }

@@ -135,6 +135,13 @@ internal sealed class PortMapperSession(
                 break;
 
             case PortMapperTag.Names:
+                if (!PortMapperServer.IsLoopbackPeer(connection.RemoteEndPoint))
+                {
+                    // Unlike epmd, which lists its nodes to anyone: which nodes run here is no
+                    // business of other hosts, which look up the one they want by name.
+                    return "Names is answered to loopback peers only; other hosts look nodes up by name";
+                }
+
                 foreach (var entry in server.Snapshot())
                 {
                     PortMapperProtocol.WriteName(_output, entry.Name, entry.Port);

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Kv.Distribution.Terms;
 using MessagePack;
 
@@ -17,8 +16,8 @@ namespace Kv.Distribution.Wire;
 /// write. Two buffers are swapped so that writers fill one while the other is sent.</para>
 /// <para>A send that fails hands its exception to the link's failure callback once; later frames
 /// are dropped, as the link is going down.</para>
-/// <para>An outbox can exist before its socket does: while a link is being set up, frames queue in
-/// order and go out with the first write once <see cref="Attach"/> gives it the socket;
+/// <para>An outbox can exist before its stream does: while a link is being set up, frames queue in
+/// order and go out with the first write once <see cref="Attach"/> gives it the stream;
 /// <see cref="Abandon"/> drops them when the link cannot be set up.</para>
 /// <para><b>Back-pressure</b> (Erlang's busy distribution port): past <c>busyBytes</c> queued and
 /// not yet written, the outbox is busy: <see cref="WhenWritableAsync"/> waits until writes bring it
@@ -28,7 +27,7 @@ namespace Kv.Distribution.Wire;
 internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 {
     private readonly Lock _gate = new();
-    private Socket? _socket;
+    private Stream? _stream;
     private readonly TermCodec _terms;
     private readonly int _maxFrameLength;
     private readonly DistributionMetrics _metrics;
@@ -47,7 +46,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     private long _busySince;
     private long _busyMilliseconds;
 
-    /// <summary>Creates an outbox with no socket yet: frames queue until <see cref="Attach"/>.</summary>
+    /// <summary>Creates an outbox with no stream yet: frames queue until <see cref="Attach"/>.</summary>
     /// <param name="terms">Writes the frames' terms.</param>
     /// <param name="maxFrameLength">The largest frame body.</param>
     /// <param name="busyBytes">Queued bytes past which the outbox is busy (<see cref="WhenWritableAsync"/> waits).</param>
@@ -158,7 +157,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
             }
 
             _queued += length + 4;
-            if (_socket is null)
+            if (_stream is null)
             {
                 _detachedFrames++;
                 return true;
@@ -186,14 +185,14 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Gives the outbox its socket, once the link is up: the frames queued meanwhile go out first,
+    /// Gives the outbox its stream (the socket's, or TLS over it), once the link is up: the frames queued meanwhile go out first,
     /// in order. A failed write calls <paramref name="onFailure"/> once.
     /// </summary>
-    public void Attach(Socket socket, Action<Exception> onFailure)
+    public void Attach(Stream stream, Action<Exception> onFailure)
     {
         lock (_gate)
         {
-            _socket = socket;
+            _stream = stream;
             _onFailure = onFailure;
             _detachedFrames = 0;
             if (_closed || _flushing || _corked || _pending.Length == 0)
@@ -240,7 +239,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
         lock (_gate)
         {
             _corked = false;
-            if (_flushing || _closed || _socket is null || _pending.Length == 0)
+            if (_flushing || _closed || _stream is null || _pending.Length == 0)
             {
                 return;
             }
@@ -263,7 +262,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 
             _pending.EndFrame(_pending.BeginFrame());
             _queued += 4;
-            if (_flushing || _corked || _socket is null)
+            if (_flushing || _corked || _stream is null)
             {
                 return;
             }
@@ -315,7 +314,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                     _sending = batch;
                 }
 
-                await _socket!.SendAsync(batch.WrittenMemory, SocketFlags.None);
+                await _stream!.WriteAsync(batch.WrittenMemory);
                 LastWrite = Environment.TickCount64;
                 _metrics.Sent(batch.Length);
                 TaskCompletionSource? writable = null;
@@ -337,7 +336,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                 }
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
             lock (_gate)
             {

@@ -34,12 +34,15 @@ internal sealed class NodeHost(
             return;
         }
 
+        var name = NodeName.Parse(settings.Name ?? settings.SName!);
         var nodeOptions = new NodeOptions
         {
-            Name = NodeName.Parse(settings.Name ?? settings.SName!),
+            Name = name,
+            Tls = settings.LoadTls(name),
             Cookie = Cookie.Resolve(settings.Cookie),
             Directory = directory,
             Hidden = settings.Hidden,
+            ListenAddress = System.Net.IPAddress.Parse(settings.DistBind),
             ListenPort = settings.DistPort,
             TickTime = TimeSpan.FromSeconds(settings.TickTime),
         };

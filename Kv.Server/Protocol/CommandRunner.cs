@@ -50,6 +50,44 @@ internal sealed class CommandRunner(Router router, ILogger logger)
         return WriteWhenAnsweredAsync(operation, pending, output, cancellationToken);
     }
 
+    /// <summary>Runs <paramref name="command"/> and writes its reply when its bucket lives on this node; else does nothing, for the caller to route it.</summary>
+    /// <returns>Whether it ran.</returns>
+    public bool TryRunHere(in Command command, IBufferWriter<byte> output)
+    {
+        BucketReply reply;
+        try
+        {
+            if (!router.TryExecuteHere(command.Operation, command.Bucket, command.Key, command.Value, out reply))
+            {
+                return false;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            WriteFailure(command.Operation, ex, output);
+            return true;
+        }
+
+        WriteReply(command.Operation, reply, output);
+        return true;
+    }
+
+    /// <summary>A batch for the commands of one client's pipeline that go to other nodes (<see cref="PipelinedReplies"/>).</summary>
+    public RoutedBatch NewBatch() => new(router);
+
+    /// <summary>Writes the reply of a command of a <see cref="RoutedBatch"/> that ended as <paramref name="outcome"/>.</summary>
+    public void WriteOutcome(BucketOperation operation, in BucketOutcome outcome, IBufferWriter<byte> output)
+    {
+        if (outcome.Failure is { } failure)
+        {
+            WriteFailure(operation, failure, output);
+        }
+        else
+        {
+            WriteReply(operation, outcome.Reply, output);
+        }
+    }
+
     private async ValueTask WriteWhenAnsweredAsync(BucketOperation operation, ValueTask<BucketReply> pending, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
         BucketReply reply;

@@ -12,8 +12,9 @@ namespace Kv.Server.Tcp;
 /// so pipelined requests cost one write.
 /// </summary>
 /// <remarks>
-/// Lines are parsed in place on the receive buffer. A command on another node's bucket is awaited
-/// before the lines after it are answered, so replies keep the order of requests. A trailing partial
+/// Lines are parsed in place on the receive buffer. Commands on other nodes' buckets in one received
+/// batch travel together, one rpc per owner (<see cref="PipelinedReplies"/>), and replies keep the
+/// order of requests. A trailing partial
 /// line left when the client disconnects is dropped without effect. A line over the limit is
 /// answered <c>ERROR</c> and ends the connection (logged as a warning at most as often as
 /// <see cref="SessionSettings.LineTooLongWarnings"/> lets through, at Debug otherwise). A key or a
@@ -42,6 +43,7 @@ internal sealed class ClientSession(
 
     private long _lastActivity = Environment.TickCount64;
     private bool _authenticated = !settings.Access.RequiresPassword;
+    private readonly PipelinedReplies _replies = new(runner);
 
     /// <summary>
     /// When the client last sent something or took its replies, as <see cref="Environment.TickCount64"/>;
@@ -101,15 +103,17 @@ internal sealed class ClientSession(
                 Touch();
                 var buffer = result.Buffer;
                 LineStatus status;
-                while ((status = AnswerLines(ref buffer, output, stopping, out var pending)) == LineStatus.Line)
+                while ((status = AnswerLines(ref buffer, output)) == LineStatus.Line)
                 {
-                    // A bucket of another node: its reply comes before those of the lines after it.
-                    Volatile.Write(ref _lastActivity, long.MaxValue);
-                    await pending;
-                    Touch();
+                    // Routed commands held as many as they may be: they go before the lines after them.
+                    await FlushRoutedAsync(output, stopping);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
+                if (_replies.IsHolding)
+                {
+                    await FlushRoutedAsync(output, stopping);
+                }
 
                 if (status == LineStatus.TooLong)
                 {
@@ -178,21 +182,28 @@ internal sealed class ClientSession(
     /// <summary>The client is active now: it sent something, took its replies, or got an answer from another node.</summary>
     private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
+    /// <summary>Sends the routed commands held so far and writes every held reply, in order, waiting for other nodes' answers.</summary>
+    private async ValueTask FlushRoutedAsync(PipeWriter output, CancellationToken stopping)
+    {
+        // Waiting for another node is not idleness.
+        Volatile.Write(ref _lastActivity, long.MaxValue);
+        await _replies.FlushAsync(output, stopping);
+        Touch();
+    }
+
     /// <summary>
     /// Answers the whole lines in <paramref name="buffer"/> and leaves the rest in it; stops early,
-    /// returning <see cref="LineStatus.Line"/> with <paramref name="pending"/>, at a command whose
-    /// reply must be awaited.
+    /// returning <see cref="LineStatus.Line"/>, when the routed commands held must be flushed first.
     /// </summary>
-    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output, CancellationToken stopping, out ValueTask pending)
+    private LineStatus AnswerLines(ref ReadOnlySequence<byte> buffer, PipeWriter output)
     {
-        pending = ValueTask.CompletedTask;
         var answered = 0;
         LineStatus status;
         while ((status = LineReader.TryReadLine(ref buffer, settings.MaxLineLength, out var line)) == LineStatus.Line)
         {
             answered++;
-            pending = Answer(line, output, stopping);
-            if (!pending.IsCompletedSuccessfully)
+            Answer(line, _replies.IsHolding ? _replies.Held : output);
+            if (_replies.IsFull)
             {
                 break;
             }
@@ -202,11 +213,12 @@ internal sealed class ClientSession(
         return status;
     }
 
-    private ValueTask Answer(in ReadOnlySequence<byte> line, PipeWriter output, CancellationToken stopping)
+    private void Answer(in ReadOnlySequence<byte> line, IBufferWriter<byte> output)
     {
         if (line.IsSingleSegment)
         {
-            return Answer(line.FirstSpan, output, stopping);
+            Answer(line.FirstSpan, output);
+            return;
         }
 
         var length = (int)line.Length;
@@ -215,7 +227,7 @@ internal sealed class ClientSession(
         try
         {
             line.CopyTo(copy);
-            return Answer(copy[..length], output, stopping);
+            Answer(copy[..length], output);
         }
         finally
         {
@@ -226,12 +238,13 @@ internal sealed class ClientSession(
         }
     }
 
-    private ValueTask Answer(ReadOnlySpan<byte> line, PipeWriter output, CancellationToken stopping)
+    /// <summary>Answers one line into <paramref name="output"/> (the pipe, or the held replies), or routes it.</summary>
+    private void Answer(ReadOnlySpan<byte> line, IBufferWriter<byte> output)
     {
         if (!_authenticated)
         {
             AnswerUnauthenticated(line, output);
-            return ValueTask.CompletedTask;
+            return;
         }
 
         if (!CommandParser.TryParse(line, out var command))
@@ -239,19 +252,19 @@ internal sealed class ClientSession(
             if (CommandParser.TryParseAuth(line, out var password))
             {
                 Authenticate(password, output);
-                return ValueTask.CompletedTask;
+                return;
             }
 
             metrics.Rejected();
             output.Write(Replies.UnknownCommand);
-            return ValueTask.CompletedTask;
+            return;
         }
 
         if (command.Key.Length > settings.MaxKeyBytes)
         {
             metrics.Rejected();
             output.Write(Replies.KeyTooLong);
-            return ValueTask.CompletedTask;
+            return;
         }
 
         // A bucket's name is a key of the registry: the same bound keeps 100,000 buckets of long names from eating the node.
@@ -259,21 +272,24 @@ internal sealed class ClientSession(
         {
             metrics.Rejected();
             output.Write(Replies.BucketNameTooLong);
-            return ValueTask.CompletedTask;
+            return;
         }
 
         if (command.Value.Length > settings.MaxValueBytes)
         {
             metrics.Rejected();
             output.Write(Replies.ValueTooLarge);
-            return ValueTask.CompletedTask;
+            return;
         }
 
-        return runner.RunAsync(command, output, stopping);
+        if (!runner.TryRunHere(command, output))
+        {
+            _replies.Route(command);
+        }
     }
 
     /// <summary>A line from a client that has not authenticated yet: only <c>AUTH</c> is answered.</summary>
-    private void AnswerUnauthenticated(ReadOnlySpan<byte> line, PipeWriter output)
+    private void AnswerUnauthenticated(ReadOnlySpan<byte> line, IBufferWriter<byte> output)
     {
         if (CommandParser.TryParseAuth(line, out var password))
         {
@@ -290,7 +306,7 @@ internal sealed class ClientSession(
     /// <c>ERROR invalid password</c> (counted, logged) and the session's state unchanged, or
     /// <c>ERROR AUTH called without any password configured</c> on a server with none.
     /// </summary>
-    private void Authenticate(ReadOnlySpan<byte> password, PipeWriter output)
+    private void Authenticate(ReadOnlySpan<byte> password, IBufferWriter<byte> output)
     {
         if (!settings.Access.RequiresPassword)
         {

@@ -47,7 +47,7 @@ public sealed class KvNodeTests
     {
         await using var nodes = new TestNodes();
         var peer = await nodes.StartAsync("peer");
-        await using var kv = await KvNode.StartAsync(OptionsFor(nodes, "kv", modules: typeof(Greeter)), nodes.Logs, cancellationToken: Ct);
+        await using var kv = await KvNode.StartAsync(OptionsFor(nodes, "kv", modules: typeof(Greeter)), nodes.LoggerFactory, cancellationToken: Ct);
         var name = kv.Node.Name;
 
         Assert.Equal("ok", await peer.CallAsync(name, "Timer", "Sleep", [1], cancellationToken: Ct));
@@ -70,8 +70,8 @@ public sealed class KvNodeTests
     {
         await using var nodes = new TestNodes();
         var table = new RoutingTable([new RoutingEntry((byte)'a', (byte)'m', nodes.NameOf("foo")), new RoutingEntry((byte)'n', (byte)'z', nodes.NameOf("bar"))]);
-        await using var foo = await KvNode.StartAsync(OptionsFor(nodes, "foo", table), nodes.Logs, cancellationToken: Ct);
-        await using var bar = await KvNode.StartAsync(OptionsFor(nodes, "bar", table), nodes.Logs, cancellationToken: Ct);
+        await using var foo = await KvNode.StartAsync(OptionsFor(nodes, "foo", table), nodes.LoggerFactory, cancellationToken: Ct);
+        await using var bar = await KvNode.StartAsync(OptionsFor(nodes, "bar", table), nodes.LoggerFactory, cancellationToken: Ct);
 
         Assert.NotNull(foo.Node.WhereIs(KvApplication.SupervisorName));
         Assert.NotNull(foo.Node.WhereIs(RegistryServer.Name));
@@ -86,7 +86,7 @@ public sealed class KvNodeTests
     {
         await using var nodes = new TestNodes();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => KvNode.StartAsync(OptionsFor(nodes, "kv", modules: typeof(Atom)), nodes.Logs, cancellationToken: Ct));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => KvNode.StartAsync(OptionsFor(nodes, "kv", modules: typeof(Atom)), nodes.LoggerFactory, cancellationToken: Ct));
 
         Assert.Contains("no static method marked [Export]", error.Message, StringComparison.Ordinal);
         Assert.Null(await nodes.Directory.ResolveAsync(nodes.NameOf("kv"), Ct));

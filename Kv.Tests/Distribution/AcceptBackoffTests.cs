@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Kv.Distribution.Support;
-using Kv.Tests.Support;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kv.Tests.Distribution;
 
@@ -9,11 +9,11 @@ namespace Kv.Tests.Distribution;
 /// What an accept loop does when accepting fails (wait longer each time, log seldom, say how often)
 /// and with a connection that would hold one of the process's last file descriptors (close it).
 /// </summary>
-public sealed class AcceptBackoffTests : IDisposable
+public sealed class AcceptBackoffTests
 {
     private static readonly SocketException s_tooManyOpenFiles = new((int)SocketError.TooManyOpenSockets);
 
-    private readonly LogRecorder _log = new();
+    private readonly FakeLogCollector _log = new();
     private readonly ManualClock _clock = new();
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class AcceptBackoffTests : IDisposable
         Assert.Equal(TimeSpan.Zero, backoff.Failed(new SocketException((int)error)));
 
         Assert.Equal(AcceptBackoff.FirstDelay, backoff.NextDelay);
-        Assert.DoesNotContain(_log.Entries, entry => entry.Level >= LogLevel.Information);
+        Assert.DoesNotContain(_log.GetSnapshot(), entry => entry.Level >= LogLevel.Information);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class AcceptBackoffTests : IDisposable
     public void AConnectionInOneOfTheLastDescriptors_IsClosed_AndThatIsReportedOncePerInterval()
     {
         long? limit = 1000;
-        var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock, () => limit);
+        var backoff = new AcceptBackoff("the test listener", new FakeLogger(_log, "test"), TimeSpan.FromSeconds(5), _clock, () => limit);
 
         Assert.True(backoff.TryAdmit(1000 - AcceptBackoff.Headroom - 1));
         Assert.False(backoff.TryAdmit(1000 - AcceptBackoff.Headroom));
@@ -101,7 +101,7 @@ public sealed class AcceptBackoffTests : IDisposable
     {
         long? limit = null;
         var reads = 0;
-        var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock, () => { reads++; return limit; });
+        var backoff = new AcceptBackoff("the test listener", new FakeLogger(_log, "test"), TimeSpan.FromSeconds(5), _clock, () => { reads++; return limit; });
 
         limit = 256;
         Assert.True(backoff.TryAdmit(250));
@@ -126,7 +126,7 @@ public sealed class AcceptBackoffTests : IDisposable
     [Fact]
     public async Task Waiting_EndsAtOnce_WhenTheLoopIsStopping()
     {
-        var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"));
+        var backoff = new AcceptBackoff("the test listener", new FakeLogger(_log, "test"));
         using var stopping = new CancellationTokenSource();
         await stopping.CancelAsync();
 
@@ -136,7 +136,7 @@ public sealed class AcceptBackoffTests : IDisposable
     [Fact]
     public async Task Waiting_WaitsTheDelay_ThenGoesOn()
     {
-        var backoff = new AcceptBackoff("the test listener", _log.CreateLogger("test"));
+        var backoff = new AcceptBackoff("the test listener", new FakeLogger(_log, "test"));
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.True(await backoff.WaitAfterAsync(s_tooManyOpenFiles, TestContext.Current.CancellationToken));
@@ -163,12 +163,10 @@ public sealed class AcceptBackoffTests : IDisposable
         Assert.False(throttle.TryPass(out _));
     }
 
-    public void Dispose() => _log.Dispose();
-
     private AcceptBackoff NewBackoff() =>
-        new("the test listener", _log.CreateLogger("test"), TimeSpan.FromSeconds(5), _clock, static () => null);
+        new("the test listener", new FakeLogger(_log, "test"), TimeSpan.FromSeconds(5), _clock, static () => null);
 
-    private List<LogEntry> Warnings() => [.. _log.Entries.Where(entry => entry.Level == LogLevel.Warning)];
+    private List<FakeLogRecord> Warnings() => [.. _log.GetSnapshot().Where(entry => entry.Level == LogLevel.Warning)];
 
     /// <summary>A clock that moves only when told to.</summary>
     private sealed class ManualClock : TimeProvider

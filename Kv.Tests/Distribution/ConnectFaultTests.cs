@@ -292,7 +292,7 @@ internal static class ConnectFaults
     /// <summary>Starts a node that registers nowhere and finds every other node through <paramref name="portMapper"/>.</summary>
     public static Task<Node> StartBehindAsync(TestNodes nodes, FaultyPortMapper portMapper) => nodes.StartAsync(
         "behind",
-        directory: new BehindPortMapper(new PortMapperDirectory(new PortMapperOptions { Port = portMapper.Port, RequestTimeout = s_requestTimeout }, nodes.Logs)),
+        directory: new BehindPortMapper(new PortMapperDirectory(new PortMapperOptions { Port = portMapper.Port, RequestTimeout = s_requestTimeout }, nodes.LoggerFactory)),
         handshakeTimeout: HandshakeTimeout);
 
     /// <summary>

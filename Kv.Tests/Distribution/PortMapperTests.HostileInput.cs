@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using Kv.Distribution.PortMapper;
+using Kv.Tests.Support;
 
 namespace Kv.Tests.Distribution;
 
@@ -44,7 +45,7 @@ public sealed partial class PortMapperTests
         await SendAsync(socket, [0x00, 0x07, (byte)PortMapperTag.Register, 0x03, (byte)'f']);
         socket.Shutdown(SocketShutdown.Send);
 
-        await _log.WaitForAsync(e => e.EventId == 106 && e.Message.Contains("middle of a request", StringComparison.Ordinal), "about the close mid-request");
+        await _logs.WaitForAsync(e => e.Id.Id == 106 && e.Message.Contains("middle of a request", StringComparison.Ordinal), "about the close mid-request");
         await ExpectClosedAsync(socket);
         await ExpectServingAsync(server, bystander);
     }
@@ -57,8 +58,8 @@ public sealed partial class PortMapperTests
         await SendAsync(socket, Encode(o => PortMapperProtocol.WriteRegister(o, "foo", 5001)));
         await SendAsync(socket, Encode(o => PortMapperProtocol.WriteRegister(o, "bar", 5002)));
 
-        await _log.WaitForAsync(e => e.EventId == 106 && e.Message.Contains("second Register", StringComparison.Ordinal), "about the second Register");
-        await _log.WaitForAsync(e => e.Message.Contains("unregistered foo", StringComparison.Ordinal), "that foo unregistered");
+        await _logs.WaitForAsync(e => e.Id.Id == 106 && e.Message.Contains("second Register", StringComparison.Ordinal), "about the second Register");
+        await _logs.WaitForAsync(e => e.Message.Contains("unregistered foo", StringComparison.Ordinal), "that foo unregistered");
         Assert.Empty(server.Snapshot());
     }
 
@@ -71,7 +72,7 @@ public sealed partial class PortMapperTests
         await SendAsync(socket, [0x00, 0x07, (byte)PortMapperTag.Register]);
 
         await ExpectClosedAsync(socket);
-        await _log.WaitForAsync(e => e.EventId == 106 && e.Message.Contains("no whole request within 200 ms", StringComparison.Ordinal), "about the stalled request");
+        await _logs.WaitForAsync(e => e.Id.Id == 106 && e.Message.Contains("no whole request within 200 ms", StringComparison.Ordinal), "about the stalled request");
     }
 
     [Theory]
@@ -100,6 +101,35 @@ public sealed partial class PortMapperTests
     [Fact]
     public async Task RegisterFromANonLoopbackAddress_IsRefused_ButLookupIsAnswered()
     {
+        var address = NonLoopbackAddress();
+        var server = await StartServerAsync(bindAddress: IPAddress.Any);
+        using var connection = await PortMapperConnection.ConnectAsync(new IPEndPoint(address, server.LocalEndPoint.Port), Ct);
+
+        var refused = await ExchangeAsync(connection, o => PortMapperProtocol.WriteRegister(o, "foo", 5001));
+
+        Assert.Equal((PortMapperTag.RegisterRefused, RefusalReason.NotLoopback), (refused.Tag, refused.Reason));
+        await _logs.WaitForAsync(e => e.Id.Id == 105 && e.Message.Contains("NotLoopback", StringComparison.Ordinal), "about the refusal");
+        Assert.Null(await PortMapperClient.LookupAsync(address, "foo", Options(server.LocalEndPoint.Port), Ct));
+    }
+
+    [Fact]
+    public async Task NamesFromANonLoopbackAddress_IsRefused_ButAnsweredOnLoopback()
+    {
+        var address = NonLoopbackAddress();
+        var server = await StartServerAsync(bindAddress: IPAddress.Any);
+        await using var registered = await PortMapperClient.RegisterAsync("foo", 5001, Options(server.LocalEndPoint.Port), _log, Ct);
+        using var remote = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await remote.ConnectAsync(new IPEndPoint(address, server.LocalEndPoint.Port), Ct);
+
+        await SendAsync(remote, Encode(PortMapperProtocol.WriteNames));
+
+        await ExpectClosedAsync(remote);
+        await _logs.WaitForAsync(e => e.Id.Id == 106 && e.Message.Contains("Names is answered to loopback peers only", StringComparison.Ordinal), "about the refusal");
+        Assert.Equal([("foo", 5001)], await PortMapperClient.NamesAsync(IPAddress.Loopback, Options(server.LocalEndPoint.Port), Ct));
+    }
+
+    private static IPAddress NonLoopbackAddress()
+    {
         var address = NetworkInterface.GetAllNetworkInterfaces()
             .Where(nic => nic.OperationalStatus == OperationalStatus.Up)
             .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
@@ -110,14 +140,7 @@ public sealed partial class PortMapperTests
             Assert.Skip("This machine has no non-loopback IPv4 address to connect from.");
         }
 
-        var server = await StartServerAsync(bindAddress: IPAddress.Any);
-        using var connection = await PortMapperConnection.ConnectAsync(new IPEndPoint(address, server.LocalEndPoint.Port), Ct);
-
-        var refused = await ExchangeAsync(connection, o => PortMapperProtocol.WriteRegister(o, "foo", 5001));
-
-        Assert.Equal((PortMapperTag.RegisterRefused, RefusalReason.NotLoopback), (refused.Tag, refused.Reason));
-        await _log.WaitForAsync(e => e.EventId == 105 && e.Message.Contains("NotLoopback", StringComparison.Ordinal), "about the refusal");
-        Assert.Null(await PortMapperClient.LookupAsync(address, "foo", Options(server.LocalEndPoint.Port), Ct));
+        return address;
     }
 
     /// <summary>
@@ -134,7 +157,7 @@ public sealed partial class PortMapperTests
         await SendAsync(socket, bytes);
 
         await ExpectClosedAsync(socket);
-        await _log.WaitForAsync(e => e.EventId == 106 && e.Message.Contains(reason, StringComparison.Ordinal), $"about '{reason}'");
+        await _logs.WaitForAsync(e => e.Id.Id == 106 && e.Message.Contains(reason, StringComparison.Ordinal), $"about '{reason}'");
         await ExpectServingAsync(server, bystander);
     }
 

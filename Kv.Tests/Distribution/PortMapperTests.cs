@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Kv.Distribution.PortMapper;
 using Kv.Tests.Support;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kv.Tests.Distribution;
 
@@ -13,8 +15,11 @@ public sealed partial class PortMapperTests : IAsyncDisposable
     private static readonly TimeSpan s_failoverDeadline = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(5);
 
-    private readonly LogRecorder _log = new();
+    private readonly FakeLogCollector _logs = new();
+    private readonly ILoggerFactory _log;
     private readonly List<IAsyncDisposable> _owned = [];
+
+    public PortMapperTests() => _log = FakeLogging.CreateFactory(_logs);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -125,12 +130,12 @@ public sealed partial class PortMapperTests : IAsyncDisposable
         var server = await StartServerAsync();
         var socket = await ConnectRawAsync(server);
         await SendAsync(socket, Encode(o => PortMapperProtocol.WriteRegister(o, "foo", 5001)));
-        await _log.WaitForAsync(e => e.Message.Contains("registered foo", StringComparison.Ordinal), "that foo registered");
+        await _logs.WaitForAsync(e => e.Message.Contains("registered foo", StringComparison.Ordinal), "that foo registered");
 
         socket.LingerState = new LingerOption(true, 0);
         socket.Dispose();
 
-        await _log.WaitForAsync(e => e.Message.Contains("unregistered foo", StringComparison.Ordinal), "that foo unregistered");
+        await _logs.WaitForAsync(e => e.Message.Contains("unregistered foo", StringComparison.Ordinal), "that foo unregistered");
         Assert.Null(server.Lookup("foo"));
     }
 
@@ -251,6 +256,8 @@ public sealed partial class PortMapperTests : IAsyncDisposable
         {
             await owned.DisposeAsync();
         }
+
+        _log.Dispose();
     }
 
     private async Task<PortMapperServer> StartServerAsync(TimeSpan? requestTimeout = null, IPAddress? bindAddress = null)
@@ -260,7 +267,7 @@ public sealed partial class PortMapperTests : IAsyncDisposable
         options.RequestTimeout = requestTimeout ?? options.RequestTimeout;
         var server = PortMapperServer.Start(options, _log.CreateLogger("PortMapperServer"));
         _owned.Add(server);
-        await _log.WaitForAsync(e => e.EventId == 100, "that the server listens");
+        await _logs.WaitForAsync(e => e.Id.Id == 100, "that the server listens");
         return server;
     }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Kv.Tests.Support;
 
@@ -15,12 +17,21 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public StaticNodeDirectory Directory { get; } = new();
 
-    public LogRecorder Logs { get; } = new();
+    public TestNodes() => LoggerFactory = FakeLogging.CreateFactory(Logs);
+
+    /// <summary>What the nodes logged, at every level.</summary>
+    public FakeLogCollector Logs { get; } = new();
+
+    /// <summary>The nodes' logger factory, recording into <see cref="Logs"/>.</summary>
+    public ILoggerFactory LoggerFactory { get; }
 
     public NodeName NameOf(string name) => NodeName.Parse($"{name}-{_suffix}@localhost");
 
-    /// <summary>Starts a node named <paramref name="name"/>; <paramref name="directory"/> replaces the shared <see cref="Directory"/> for it.</summary>
-    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null, long? linkBusyBytes = null, long? linkMaxQueuedBytes = null)
+    /// <summary>
+    /// Starts a node named <paramref name="name"/>; <paramref name="directory"/> replaces the shared
+    /// <see cref="Directory"/> for it, and <paramref name="metrics"/> the instruments it would make.
+    /// </summary>
+    public async Task<Node> StartAsync(string name, string cookie = "secret", bool hidden = false, TimeSpan? tickTime = null, int maxFrameLength = 1024 * 1024, TextWriter? console = null, INodeDirectory? directory = null, TimeSpan? handshakeTimeout = null, long? linkBusyBytes = null, long? linkMaxQueuedBytes = null, DistributionMetrics? metrics = null, Kv.Distribution.Tls.LinkTls? tls = null)
     {
         var options = new NodeOptions
         {
@@ -36,8 +47,9 @@ internal sealed class TestNodes : IAsyncDisposable
             Console = console ?? TextWriter.Null,
             LinkBusyBytes = linkBusyBytes ?? 1024 * 1024,
             LinkMaxQueuedBytes = linkMaxQueuedBytes ?? 64 * 1024 * 1024,
+            Tls = tls,
         };
-        var node = await Node.StartAsync(options, Logs, cancellationToken: TestContext.Current.CancellationToken);
+        var node = await Node.StartAsync(options, LoggerFactory, metrics, cancellationToken: TestContext.Current.CancellationToken);
         _nodes.Add(node);
         return node;
     }
@@ -48,5 +60,7 @@ internal sealed class TestNodes : IAsyncDisposable
         {
             await node.DisposeAsync();
         }
+
+        LoggerFactory.Dispose();
     }
 }

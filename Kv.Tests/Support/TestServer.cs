@@ -27,6 +27,10 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>The server's services, such as its <see cref="System.Diagnostics.Metrics.IMeterFactory"/>.</summary>
     public IServiceProvider Services => _services;
 
+    /// <summary>The value of the server's instrument <paramref name="instrument"/> now, as a metrics listener reads it.</summary>
+    public double Metric(string instrument) =>
+        _services.GetRequiredService<ServerMetrics>().Read().Single(reading => reading.Instrument == instrument).Value;
+
     /// <summary>The clients being served now.</summary>
     public int Clients => _server.Clients;
 
