@@ -70,6 +70,13 @@ public sealed class Node : IAsyncDisposable
         Functions.Register("Kernel", "Creation", () => (long)Creation, inline: true);
         Functions.Register("Net", "Ping", async (string node) =>
             await PingAsync(NodeName.Parse(node), _stopping.Token) == PingResult.Pong ? "pong" : "pang");
+
+        // Erlang's :timer.sleep/1: handy to try timeouts and node-down from another node.
+        Functions.Register("Timer", "Sleep", async (int milliseconds) =>
+        {
+            await Task.Delay(milliseconds, _stopping.Token);
+            return "ok";
+        });
         var tickPeriod = TimeSpan.FromTicks(Math.Max(options.TickTime.Ticks / 4, TimeSpan.TicksPerMillisecond));
         _ticker = new Timer(static state => ((Node)state!).Tick(), this, tickPeriod, tickPeriod);
         _sweeper = new Timer(static state => ((Node)state!).Links.ExpireRequests(Environment.TickCount64), this, s_sweepPeriod, s_sweepPeriod);
@@ -96,7 +103,11 @@ public sealed class Node : IAsyncDisposable
     /// <summary>The options the node was started with.</summary>
     public NodeOptions Options { get; }
 
-    /// <summary>The functions this node exports to others.</summary>
+    /// <summary>
+    /// The functions this node exports to others: every node exports <c>Kernel.Node</c>,
+    /// <c>Kernel.Nodes</c>, <c>Kernel.Creation</c>, <c>Net.Ping</c> and <c>Timer.Sleep</c>; anything
+    /// else only when exported on purpose.
+    /// </summary>
     public FunctionRegistry Functions { get; } = new();
 
     /// <summary>The codec of terms on the wire; register user types here.</summary>

@@ -28,7 +28,7 @@ public sealed record NodesConfig(RoutingTable Table, IReadOnlyDictionary<NodeNam
 public sealed record NodeSettings(int? Port, string? Address);
 
 /// <summary>
-/// Reads and checks nodes.json (format in DESIGN.md section 4). Every problem is an
+/// Reads and checks nodes.json (format in docs/nodes-json.md). Every problem is an
 /// <see cref="InvalidDataException"/> that names it: unknown fields, a byte that is not one
 /// character or 0 to 255, a range whose first byte is after its last, overlapping ranges, a routing
 /// entry naming a node the file does not list, a bad port or address. A node's name may be full

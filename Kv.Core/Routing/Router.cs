@@ -44,6 +44,9 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     /// <summary>The routing table.</summary>
     public RoutingTable Table => table;
 
+    /// <summary>This node's buckets: where a request for a bucket of this node is carried out.</summary>
+    public BucketRegistry Registry => registry;
+
     /// <summary>How long a routed request may take (the guide's <c>Task.await</c> default).</summary>
     public TimeSpan Timeout { get; init; } = GenServer.DefaultTimeout;
 

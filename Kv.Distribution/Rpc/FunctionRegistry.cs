@@ -12,11 +12,24 @@ public sealed class FunctionRegistry
 {
     private readonly ConcurrentDictionary<(string Module, string Function), ExportedFunction> _functions = new();
 
-    /// <summary>Exports every <see cref="ExportAttribute"/> static method of <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// Exports every <see cref="ExportAttribute"/> static method of <typeparamref name="T"/>. C# does
+    /// not let a static class be a type argument: export one with <see cref="RegisterModule(Type)"/>,
+    /// <c>RegisterModule(typeof(Hello))</c>, which does the same.
+    /// </summary>
     public void RegisterModule<T>() => RegisterModule(typeof(T));
 
-    /// <summary>Exports every <see cref="ExportAttribute"/> static method of <paramref name="type"/> (static classes cannot be type arguments).</summary>
-    public void RegisterModule(Type type) => RegisterMethods(type, target: null, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static);
+    /// <summary>
+    /// Exports every <see cref="ExportAttribute"/> static method of <paramref name="type"/>, under the
+    /// name its <see cref="ExportModuleAttribute"/> gives (else the type's name). This is the way to
+    /// export a static class, such as <c>RegisterModule(typeof(Hello))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="type"/> has no static method marked <see cref="ExportAttribute"/>.</exception>
+    public void RegisterModule(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        RegisterMethods(type, target: null, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static);
+    }
 
     /// <summary>Exports every <see cref="ExportAttribute"/> instance method of <paramref name="target"/>, bound to it.</summary>
     public void RegisterModule(object target)
@@ -66,7 +79,9 @@ public sealed class FunctionRegistry
 
         if (!found)
         {
-            throw new ArgumentException($"{type} has no method marked [Export]; nothing would be exported.");
+            throw new ArgumentException(target is null && type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance).Any(m => m.IsDefined(typeof(ExportAttribute)))
+                ? $"{type}'s [Export] methods are instance methods: export an instance of it, RegisterModule(new {type.Name}(...))."
+                : $"{type} has no {(target is null ? "static" : "instance")} method marked [Export]; nothing would be exported.");
         }
     }
 }

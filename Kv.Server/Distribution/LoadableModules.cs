@@ -1,4 +1,3 @@
-using Kv.Distribution;
 using Kv.Server.Demo;
 
 namespace Kv.Server.Distribution;
@@ -8,15 +7,10 @@ internal static class LoadableModules
 {
     public static readonly IReadOnlyList<string> Names = ["Hello"];
 
-    public static void Load(Node node, string module)
+    /// <summary>The module class that <c>--load <paramref name="module"/></c> exports.</summary>
+    public static Type TypeOf(string module) => module switch
     {
-        switch (module)
-        {
-            case "Hello":
-                node.Functions.RegisterModule(typeof(HelloModule));
-                break;
-            default:
-                throw new InvalidOperationException($"--load {module}: no such module; the loadable ones are {string.Join(", ", Names)}.");
-        }
-    }
+        "Hello" => typeof(HelloModule),
+        _ => throw new InvalidOperationException($"--load {module}: no such module; the loadable ones are {string.Join(", ", Names)}."),
+    };
 }

@@ -1,9 +1,7 @@
 using System.Net.Sockets;
 using Kv.Core.Application;
-using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
-using Kv.Distribution.Processes;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.PortMapper;
 using Microsoft.Extensions.Hosting;
@@ -15,14 +13,15 @@ namespace Kv.Server.Distribution;
 /// <summary>
 /// Starts this process's node with the host when it was given a name, and stops it first on
 /// shutdown so that peers see it leave at once. Without a name the process is not distributed
-/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>. A start that
-/// fails for a reason the operator can fix (the distribution port or the name taken, no port
-/// mapper) is a <see cref="StartupFailureException"/>.
+/// (Erlang's <c>nonode@nohost</c>) and <see cref="Node"/> is <see langword="null"/>. The node is
+/// started by <see cref="KvNode.StartAsync"/>, the same call a program that embeds a node makes,
+/// with the command line's settings and <c>--load</c>'s modules. A start that fails for a reason the
+/// operator can fix (the distribution port or the name taken, no port mapper) is a
+/// <see cref="StartupFailureException"/>.
 /// </summary>
 internal sealed class NodeHost(
     IOptions<NodeHostOptions> options,
     INodeDirectory directory,
-    BucketRegistry registry,
     Router router,
     ILoggerFactory loggerFactory,
     DistributionMetrics metrics) : IHostedService, IAsyncDisposable
@@ -51,9 +50,11 @@ internal sealed class NodeHost(
             ListenPort = settings.DistPort,
             TickTime = TimeSpan.FromSeconds(settings.TickTime),
         };
+        var modules = settings.Modules.Select(LoadableModules.TypeOf).ToList();
         try
         {
-            Node = await Node.StartAsync(nodeOptions, loggerFactory, metrics, cancellationToken);
+            var kv = await KvNode.StartAsync(new KvNodeOptions { Node = nodeOptions, Router = router, Modules = modules }, loggerFactory, metrics, cancellationToken);
+            Node = kv.Node;
         }
         catch (SocketException ex) when (ListenFailure.Describe(ex, "the distribution port", new System.Net.IPEndPoint(nodeOptions.ListenAddress, settings.DistPort), "--dist-port") is { } failure)
         {
@@ -74,16 +75,6 @@ internal sealed class NodeHost(
                 : $"the default; {PortMapperOptions.PortVariable} is not set";
             throw new StartupFailureException($"node {nodeOptions.Name} cannot register with the port mapper ({source}): {ex.Message.TrimEnd('.')}", fix: string.Empty, innerException: ex);
         }
-
-        BuiltInFunctions.Register(Node);
-        foreach (var module in settings.Modules)
-        {
-            LoadableModules.Load(Node, module);
-        }
-
-        // Output of work started from other nodes goes back to them (Erlang's group leaders).
-        ConsoleForwarding.Install(Node);
-        KvApplication.Start(Node, registry, router);
     }
 
     /// <inheritdoc />

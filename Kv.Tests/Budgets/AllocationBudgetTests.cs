@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using BenchmarkDotNet.Attributes;
 using Kv.Benchmarks;
+using Kv.Tests.Support;
 
 namespace Kv.Tests.Budgets;
 
@@ -96,7 +97,7 @@ public sealed partial class AllocationBudgetTests
     /// <summary>The table's rows: <c>| `Class.Method` (, `Method`)* | budget | why |</c>, the budget being bytes or text with the bytes in parentheses.</summary>
     private static IEnumerable<(string Benchmark, long Budget)> ReadBudgets()
     {
-        var table = File.ReadAllText(Path.Combine(RepositoryRoot(), "Kv.Benchmarks", "AllocationBudgets.md"));
+        var table = Repository.ReadText("Kv.Benchmarks/AllocationBudgets.md");
         foreach (Match row in BudgetRow().Matches(table))
         {
             var budget = long.Parse(row.Groups["budget"].Value, CultureInfo.InvariantCulture);
@@ -107,17 +108,6 @@ public sealed partial class AllocationBudgetTests
                 yield return (name.Contains('.', StringComparison.Ordinal) ? name : $"{type}.{name}", budget);
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "kv.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("kv.sln not found above the test's directory.");
     }
 
     [GeneratedRegex(@"^\| (?<names>`\w+\.\w+`(?:, `\w+`)*) \| (?:[^|(]*\()?(?<budget>\d+)[^|]*\|", RegexOptions.Multiline)]

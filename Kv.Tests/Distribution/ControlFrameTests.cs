@@ -5,6 +5,7 @@ using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
+using Kv.Tests.Support;
 using MessagePack;
 
 namespace Kv.Tests.Distribution;
@@ -102,7 +103,7 @@ public sealed partial class ControlFrameTests
     /// <summary>Tag → number of elements of <c>[tag, fields...]</c>, read from PROTOCOL.md's table of control messages.</summary>
     private static Dictionary<byte, int> DocumentedFieldCounts()
     {
-        var protocol = File.ReadAllText(Path.Combine(RepositoryRoot(), "Kv.Distribution", "PROTOCOL.md"));
+        var protocol = Repository.ReadText("Kv.Distribution/PROTOCOL.md");
         var counts = new Dictionary<byte, int>();
         foreach (Match row in ControlRow().Matches(protocol))
         {
@@ -122,17 +123,6 @@ public sealed partial class ControlFrameTests
         }
 
         return counts;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "kv.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("kv.sln not found above the test's directory.");
     }
 
     [GeneratedRegex(@"^\| +(?<tag>\d+) \| \w+ \| `\[\d+, (?<array>.*?)\]`", RegexOptions.Multiline)]

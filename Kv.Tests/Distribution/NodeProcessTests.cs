@@ -84,7 +84,7 @@ public sealed class NodeProcessTests : ClusterTestBase
 
         Assert.Equal(PingResult.Pang, await Self.PingAsync(bar, Ct));
 
-        await Cluster.Logs.WaitForAsync($"Handshake with {bar} refused at RecvChallengeAck");
+        await Logs.WaitForAsync($"Handshake with {bar} refused at RecvChallengeAck");
         await Cluster.Processes.Single().WaitForLineAsync(new System.Text.RegularExpressions.Regex("refused at RecvChallengeReply.*BadCookie"));
     }
 

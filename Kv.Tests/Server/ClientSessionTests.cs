@@ -153,17 +153,6 @@ public sealed class ClientSessionTests
         Assert.True(cluster.Foo.Registry.TryLookup("apples", out _));
     }
 
-    private static Task<string> ReadmeAsync()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var readme = Path.Combine(directory.FullName, "README.md");
-            if (File.Exists(readme) && File.Exists(Path.Combine(directory.FullName, "kv.sln")))
-            {
-                return File.ReadAllTextAsync(readme, TestContext.Current.CancellationToken);
-            }
-        }
-
-        throw new FileNotFoundException("README.md beside kv.sln, above " + AppContext.BaseDirectory);
-    }
+    private static Task<string> ReadmeAsync() =>
+        File.ReadAllTextAsync(Path.Combine(Repository.Root, "README.md"), TestContext.Current.CancellationToken);
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Kv.Server.Cli;
-using Kv.Tests.Support;
 
 namespace Kv.Tests.Server;
 

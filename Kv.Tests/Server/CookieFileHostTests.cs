@@ -1,7 +1,6 @@
 using System.Globalization;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.PortMapper;
-using Kv.Tests.Support;
 
 namespace Kv.Tests.Server;
 

@@ -73,12 +73,12 @@ public sealed class FullNameRoutingTests : ClusterTestBase
 
         // Not linked yet: the node there introduces itself as foo@<host>.
         Assert.Equal(PingResult.Pang, await Cluster.Self.PingAsync(otherwise, Ct));
-        await Cluster.Logs.WaitForAsync($"expected {otherwise}, met {foo}");
+        await Logs.WaitForAsync($"expected {otherwise}, met {foo}");
 
         // Linked: the node there only answers that it is linked to this node already.
         Assert.Equal(PingResult.Pong, await Cluster.Self.PingAsync(foo, Ct));
         Assert.Equal(PingResult.Pang, await Cluster.Self.PingAsync(otherwise, Ct));
-        await Cluster.Logs.WaitForAsync($"expected {otherwise}, met {foo}, which is linked to this node already");
+        await Logs.WaitForAsync($"expected {otherwise}, met {foo}, which is linked to this node already");
     }
 
     private static async Task<string> WriteTableAsync(string foo, string bar, string barAddress)

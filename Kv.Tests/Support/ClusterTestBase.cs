@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
 namespace Kv.Tests.Support;
 
 /// <summary>
@@ -7,7 +10,18 @@ namespace Kv.Tests.Support;
 /// </summary>
 public abstract class ClusterTestBase : IAsyncLifetime
 {
-    internal NodeCluster Cluster { get; } = new();
+    private readonly ILoggerFactory _loggerFactory;
+
+    protected ClusterTestBase()
+    {
+        _loggerFactory = FakeLogging.CreateFactory(Logs);
+        Cluster = new NodeCluster(_loggerFactory);
+    }
+
+    /// <summary>What the nodes of this process (<see cref="NodeCluster.Self"/> and its port-mapper client) logged, at every level.</summary>
+    internal FakeLogCollector Logs { get; } = new();
+
+    internal NodeCluster Cluster { get; }
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -22,6 +36,7 @@ public abstract class ClusterTestBase : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();
+        _loggerFactory.Dispose();
         GC.SuppressFinalize(this);
     }
 }

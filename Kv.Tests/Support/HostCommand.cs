@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Kv.Tests.Support;
 
 /// <summary>
-/// Runs the system tools that build and break a test network (<c>ip</c>, <c>nft</c>, <c>tc</c>) with a
-/// deadline, and fails with the command and what it printed when one does not succeed.
+/// Runs the system tools that build and break a test network (<c>ip</c>, <c>nft</c>, <c>tc</c>), and
+/// the samples, with a deadline, and fails with the command and what it printed when one does not succeed.
 /// </summary>
 internal static class HostCommand
 {
@@ -34,8 +34,12 @@ internal static class HostCommand
             : throw new InvalidOperationException($"`{result.Command}` failed with exit code {result.ExitCode}: {result.Error.Trim()}");
     }
 
-    /// <summary>Runs a program to its end and returns its exit code and output, whatever they are; throws only when it outlives the deadline.</summary>
-    public static async Task<CommandResult> TryRunAsync(string program, IEnumerable<string> args, string? input = null)
+    /// <summary>
+    /// Runs a program to its end and returns its exit code and output, whatever they are; throws only
+    /// when it outlives the deadline. <paramref name="environment"/> sets variables for it and
+    /// <paramref name="workingDirectory"/> is where it runs (this process's own when null).
+    /// </summary>
+    public static async Task<CommandResult> TryRunAsync(string program, IEnumerable<string> args, string? input = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(Require(program))
         {
@@ -43,10 +47,16 @@ internal static class HostCommand
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var command = $"{program} {string.Join(' ', info.ArgumentList)}";

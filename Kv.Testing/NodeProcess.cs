@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using Xunit;
 
-namespace Kv.Tests.Support;
+namespace Kv.Testing;
 
 /// <summary>
-/// A real <c>Kv.Server</c> process started from the test's output folder, with its output captured
-/// line by line so that a test can wait for a line with a deadline instead of sleeping.
+/// A real <c>Kv.Server</c> process started from the test's output folder (a test project that
+/// references the Kv.Server project has <c>Kv.Server.dll</c> there), with its output captured line
+/// by line so that a test can wait for a line with a deadline instead of sleeping. Disposing it
+/// kills the process if it still runs.
 /// </summary>
-internal sealed partial class NodeProcess : IAsyncDisposable
+public sealed partial class NodeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(20);
 
@@ -20,6 +23,10 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     private NodeProcess(Process process) => _process = process;
 
+    /// <summary>The console host's assembly, run with <c>dotnet</c>: <c>Kv.Server.dll</c> in the test's output folder.</summary>
+    public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll");
+
+    /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
     /// <summary>Every output line read so far (stdout and stderr), for failure messages.</summary>
@@ -34,8 +41,13 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <c>dotnet Kv.Server.dll</c> with <paramref name="args"/>.</summary>
+    /// <param name="args">The console host's arguments.</param>
     public static NodeProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
+    /// <summary>Starts <c>dotnet Kv.Server.dll</c> with <paramref name="args"/> and these environment variables set.</summary>
+    /// <param name="environment">Variables to set (or replace) in the node's environment.</param>
+    /// <param name="args">The console host's arguments.</param>
     public static NodeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         StartUnder([], environment, args);
 
@@ -45,8 +57,20 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     /// <c>prlimit --nofile=256:256 --</c> or <c>ip netns exec NS</c>: its process id is then the
     /// node's own, which signals reach.
     /// </summary>
+    /// <param name="launcher">The command and its arguments; none to start <c>dotnet</c> directly.</param>
+    /// <param name="environment">Variables to set (or replace) in the node's environment.</param>
+    /// <param name="args">The console host's arguments.</param>
+    /// <exception cref="FileNotFoundException"><see cref="ServerAssembly"/> is not there: the test project does not reference Kv.Server.</exception>
     public static NodeProcess StartUnder(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
+        ArgumentNullException.ThrowIfNull(launcher);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(args);
+        if (!File.Exists(ServerAssembly))
+        {
+            throw new FileNotFoundException($"{ServerAssembly} is not there: reference the Kv.Server project from the test project, so that its build lands beside the tests.", ServerAssembly);
+        }
+
         var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
@@ -67,7 +91,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
             info.ArgumentList.Add("dotnet");
         }
 
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll"));
+        info.ArgumentList.Add(ServerAssembly);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -93,8 +117,12 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     /// Waits for an output line matching <paramref name="pattern"/> and returns its match. Lines are
     /// read in order, once: those before the match are passed over for good.
     /// </summary>
+    /// <param name="pattern">What the line must match.</param>
+    /// <param name="deadline">How long to wait; 20 s when null.</param>
+    /// <exception cref="TimeoutException">No line matched in time; the message holds the output.</exception>
     public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan? deadline = null)
     {
+        ArgumentNullException.ThrowIfNull(pattern);
         var limit = deadline ?? s_deadline;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(limit);
@@ -121,6 +149,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         int.Parse((await WaitForLineAsync(ListeningLine())).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Types <paramref name="text"/> on the process's standard input.</summary>
+    /// <param name="text">What to type; end it with a new line to send a line.</param>
     public async Task TypeAsync(string text)
     {
         await _process.StandardInput.WriteAsync(text);
@@ -135,13 +164,13 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as a service manager or <c>kill</c> does.</summary>
-    public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+    public void Terminate() => Signal(SigTerm);
 
     /// <summary>Freezes the process (SIGSTOP, as <c>kill -STOP</c>): it runs nothing, its sockets stay open and unread.</summary>
-    public void Freeze() => Assert.Equal(0, Kill(_process.Id, SigStop));
+    public void Freeze() => Signal(SigStop);
 
     /// <summary>Lets a frozen process run again (SIGCONT).</summary>
-    public void Resume() => Assert.Equal(0, Kill(_process.Id, SigCont));
+    public void Resume() => Signal(SigCont);
 
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
@@ -161,12 +190,15 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for the process to exit within <paramref name="limit"/>; returns its exit code.</summary>
+    /// <param name="limit">How long to wait.</param>
+    /// <exception cref="TimeoutException">It still runs after <paramref name="limit"/>.</exception>
     public async Task<int> WaitForExitAsync(TimeSpan limit)
     {
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(limit, TestContext.Current.CancellationToken);
         return _process.ExitCode;
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -197,6 +229,14 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         }
 
         _lines.Writer.TryWrite(line);
+    }
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: error {Marshal.GetLastPInvokeError()}.");
+        }
     }
 
     private const int SigTerm = 15;
