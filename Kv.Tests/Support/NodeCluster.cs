@@ -20,6 +20,7 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
     private readonly List<NodeProcess> _processes = [];
+    private readonly List<TerminalProcess> _terminals = [];
     private readonly List<string> _files = [];
     private Node? _self;
 
@@ -103,8 +104,23 @@ internal sealed class NodeCluster : IAsyncDisposable
         return process;
     }
 
+    /// <summary>Starts <c>Kv.Server --sname NAME</c> with other arguments in a pseudo-terminal of its own, as a person at a terminal does.</summary>
+    public TerminalProcess StartTerminal(string name, string cookie, string[] args)
+    {
+        var terminal = TerminalProcess.Start(
+            new Dictionary<string, string> { [PortMapperOptions.PortVariable] = PortMapperPort.ToString(CultureInfo.InvariantCulture) },
+            ["--sname", NameOf(name).Name, "--cookie", cookie, .. args]);
+        _terminals.Add(terminal);
+        return terminal;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var terminal in _terminals)
+        {
+            await terminal.DisposeAsync();
+        }
+
         foreach (var process in _processes)
         {
             await process.DisposeAsync();
