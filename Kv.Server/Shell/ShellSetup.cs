@@ -1,8 +1,10 @@
+using System.Text;
 using Kv.Core.Routing;
 using Kv.Server.Distribution;
 using Kv.Server.Shell.Terminal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Win32.SafeHandles;
 
 namespace Kv.Server.Shell;
 
@@ -45,7 +47,7 @@ internal static class ShellSetup
 
     private static TerminalScreen InstallScreen()
     {
-        var screen = new TerminalScreen(Console.Out);
+        var screen = new TerminalScreen(StandardOutput());
         Console.SetOut(new ScreenWriter(screen));
         if (!Console.IsErrorRedirected)
         {
@@ -54,4 +56,16 @@ internal static class ShellSetup
 
         return screen;
     }
+
+    /// <summary>
+    /// Standard output as a plain file, not through <see cref="Console"/>: on Unix every write of the
+    /// console's own streams takes <c>lock (Console.Out)</c>, and <see cref="Console.Out"/> is the
+    /// shell's <see cref="ScreenWriter"/> (inside its synchronized wrapper): writing the screen under
+    /// the screen's lock through it would take the two locks in both orders, and deadlock.
+    /// </summary>
+    private static StreamWriter StandardOutput() =>
+        new(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false))
+        {
+            AutoFlush = true,
+        };
 }

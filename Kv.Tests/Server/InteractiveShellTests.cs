@@ -144,6 +144,35 @@ public sealed class InteractiveShellTests : ClusterTestBase
     }
 
     [DistributedFact]
+    public async Task OutputWhileTyping_NeverMixesWithTheInput()
+    {
+        var (shell, prompt) = await StartShellAsync("shell");
+        var node = Cluster.NameOf("shell");
+
+        // Output and keys at once: the editor draws the line at every key while lines arrive.
+        const int Lines = 100;
+        var typing = Task.Run(async () =>
+        {
+            foreach (var key in "get shopping")
+            {
+                shell.Type(key.ToString());
+                await Task.Delay(5, Ct);
+            }
+        }, Ct);
+        for (var i = 0; i < Lines; i++)
+        {
+            Cluster.Self.Send("user", node, new object?[] { GroupLeaderWriter.IoRequest, $"line {i}\n" });
+        }
+
+        await typing;
+        await shell.WaitForScreenAsync(
+            s => s.Rows.Contains($"line {Lines - 1}") && s.CursorRow == $"{prompt} get shopping",
+            "every line above, the input intact below");
+        var printed = shell.Read(s => s.Rows).Where(r => r.StartsWith("line ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(Enumerable.Range(0, Lines).Select(i => $"line {i}"), printed);
+    }
+
+    [DistributedFact]
     public async Task HelpForOneCommand_ShowsItsUsage()
     {
         var (shell, _) = await StartShellAsync("shell");

@@ -18,7 +18,7 @@ namespace Kv.Server.Shell.Terminal;
 internal sealed class InteractiveShell(ShellCommands commands, NodeHost nodeHost, NodesConfig nodes, TerminalScreen screen)
 {
     /// <summary>The first line the shell prints.</summary>
-    public const string Greeting = "kv shell (help lists the commands). Ctrl+C drops a line; quit, Ctrl+D or Ctrl+C twice stops the node.";
+    public const string Greeting = "kv shell: help lists the commands. quit, Ctrl+D or Ctrl+C twice stops the node.";
 
     /// <summary>How often the keys are looked at for Ctrl+C while a command runs.</summary>
     private static readonly TimeSpan s_interruptPoll = TimeSpan.FromMilliseconds(50);
