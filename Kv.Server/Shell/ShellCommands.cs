@@ -5,6 +5,7 @@ using Kv.Distribution.Nodes;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Server.Distribution;
+using Kv.Server.Telemetry;
 
 namespace Kv.Server.Shell;
 
@@ -23,7 +24,7 @@ internal sealed record ShellResult(bool Ok, string Output, bool Quit = false);
 /// result that is not <see cref="ShellResult.Ok"/> with one error line starting <c>**</c>. Only the
 /// cancellation of the token passed in (the node stopping, or Ctrl+C in a terminal) comes out.
 /// </remarks>
-internal sealed partial class ShellCommands(NodeHost nodeHost, Router router, MeterTotals meters)
+internal sealed partial class ShellCommands(NodeHost nodeHost, Router router, NodeMetrics metrics)
 {
     private static readonly TimeSpan s_spawnWait = TimeSpan.FromSeconds(10);
 
@@ -51,7 +52,7 @@ internal sealed partial class ShellCommands(NodeHost nodeHost, Router router, Me
                 "quit" or "exit" => new ShellResult(true, string.Empty, Quit: true),
                 "node" => new ShellResult(true, nodeHost.Node?.Name.ToString() ?? "nonode@nohost"),
                 "nodes" => new ShellResult(true, TermFormatter.Format(RequireNode().ConnectedNodes.Select(n => n.ToString()).ToArray())),
-                "info" => new ShellResult(true, ShellInfo.Describe(RequireNode(), meters.Snapshot())),
+                "info" => new ShellResult(true, ShellInfo.Describe(RequireNode(), metrics.Read())),
                 "connect" when words.Count == 2 => new ShellResult(true, Format(await RequireNode().ConnectAsync(NodeName.Parse(words[1]), cancellationToken))),
                 "disconnect" when words.Count == 2 => new ShellResult(true, Format(RequireNode().Disconnect(NodeName.Parse(words[1])))),
                 "ping" when words.Count == 2 => new ShellResult(true, (await RequireNode().PingAsync(NodeName.Parse(words[1]), cancellationToken)).ToString().ToLowerInvariant()),

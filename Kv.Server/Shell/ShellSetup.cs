@@ -2,6 +2,7 @@ using System.Text;
 using Kv.Core.Routing;
 using Kv.Server.Distribution;
 using Kv.Server.Shell.Terminal;
+using Kv.Server.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Win32.SafeHandles;
@@ -22,11 +23,10 @@ internal static class ShellSetup
     {
         var settings = configuration.Get<ShellOptions>() ?? new ShellOptions();
         services.Configure<ShellOptions>(configuration);
-        services.AddSingleton<MeterTotals>();
         services.AddSingleton(provider => new ShellCommands(
             provider.GetRequiredService<NodeHost>(),
             provider.GetRequiredService<Router>(),
-            provider.GetRequiredService<MeterTotals>())
+            provider.GetRequiredService<NodeMetrics>())
         {
             WaitForSpawned = settings.Eval is not null,
         });
