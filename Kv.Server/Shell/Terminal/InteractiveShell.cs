@@ -15,7 +15,7 @@ namespace Kv.Server.Shell.Terminal;
 /// one stops; while a command runs it stops waiting for the command (which may still run where it
 /// was sent). SIGTERM and SIGINT sent from outside still stop the node.
 /// </remarks>
-internal sealed class InteractiveShell(ShellCommands commands, NodeHost nodeHost, NodesConfig nodes, TerminalScreen screen)
+internal sealed class InteractiveShell(ShellCommands commands, NodeHost nodeHost, NodesConfig nodes, PortMapperOptions portMapper, TerminalScreen screen)
 {
     /// <summary>The first line the shell prints.</summary>
     public const string Greeting = "kv shell: help lists the commands. quit, Ctrl+D or Ctrl+C twice stops the node.";
@@ -23,7 +23,7 @@ internal sealed class InteractiveShell(ShellCommands commands, NodeHost nodeHost
     /// <summary>How often the keys are looked at for Ctrl+C while a command runs.</summary>
     private static readonly TimeSpan s_interruptPoll = TimeSpan.FromMilliseconds(50);
 
-    private readonly HostNodeNames _hostNodes = new(PortMapperOptions.FromEnvironment());
+    private readonly HostNodeNames _hostNodes = new(portMapper);
 
     public async Task RunAsync(CancellationToken stopping)
     {
