@@ -74,9 +74,7 @@ internal static partial class KvHost
 
             builder.Services.AddMetricsExport(builder.Configuration);
             builder.Services.AddHostedService<StartupBanner>();
-            builder.Services.Configure<ShellOptions>(builder.Configuration.GetSection("Shell"));
-            builder.Services.AddSingleton(provider => new ShellCommands(provider.GetRequiredService<NodeHost>(), provider.GetRequiredService<Router>()) { WaitForSpawned = shell.Eval is not null });
-            builder.Services.AddHostedService<ShellService>();
+            builder.Services.AddKvShell(builder.Configuration.GetSection("Shell"));
 
             using var host = builder.Build();
             await host.RunAsync();

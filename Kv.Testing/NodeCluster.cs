@@ -30,6 +30,7 @@ public sealed class NodeCluster(ILoggerFactory? loggerFactory = null) : IAsyncDi
 
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
     private readonly List<NodeProcess> _processes = [];
+    private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<KvNode> _kvNodes = [];
     private readonly List<string> _files = [];
     private readonly ILoggerFactory _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -141,9 +142,23 @@ public sealed class NodeCluster(ILoggerFactory? loggerFactory = null) : IAsyncDi
         return process;
     }
 
+    /// <summary>Makes <paramref name="resource"/> (a process of the test's own kind, say) the cluster's to dispose, before its node processes.</summary>
+    /// <returns><paramref name="resource"/>.</returns>
+    public T Own<T>(T resource)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(resource);
+        return resource;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        foreach (var owned in _owned)
+        {
+            await owned.DisposeAsync();
+        }
+
         foreach (var process in _processes)
         {
             await process.DisposeAsync();

@@ -62,7 +62,7 @@ internal sealed partial class ConnectionManager(
     /// <summary>Every link that is up, ordered by peer.</summary>
     public IReadOnlyList<LinkStatus> Statuses() =>
         [.. _connections.Values.Where(c => !c.IsClosed)
-            .Select(c => new LinkStatus(c.Peer, c.PeerCreation, c.Outbound, c.PeerHidden, c.Outbox.QueuedBytes, c.Outbox.BusyTime))
+            .Select(c => new LinkStatus(c.Peer, c.PeerCreation, c.Outbound, c.PeerHidden, c.Outbox.QueuedBytes, c.Outbox.BusyTime, c.Age))
             .OrderBy(l => l.Peer.ToString(), StringComparer.Ordinal)];
 
     /// <summary>Each link's queued bytes, for <c>kv.dist.link.queued_bytes</c>.</summary>

@@ -34,6 +34,7 @@ internal sealed class NodeConnection : IDisposable
     private readonly ILogger _logger;
     private readonly ConnectionManager _manager;
     private long _nextCallId;
+    private readonly long _upSince = Environment.TickCount64;
     private long _lastRead = Environment.TickCount64;
     private int _closing;
     private string? _closeReason;
@@ -71,6 +72,9 @@ internal sealed class NodeConnection : IDisposable
     public bool PeerHidden { get; }
 
     public bool Outbound { get; }
+
+    /// <summary>How long the link has been up: it is made once its handshake has ended.</summary>
+    public TimeSpan Age => TimeSpan.FromMilliseconds(Environment.TickCount64 - _upSince);
 
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
 

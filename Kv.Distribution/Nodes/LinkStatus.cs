@@ -7,4 +7,5 @@ namespace Kv.Distribution.Nodes;
 /// <param name="Hidden">Whether the peer is a hidden node.</param>
 /// <param name="QueuedBytes">Bytes queued on the link and not yet written.</param>
 /// <param name="BusyTime">How long the link has been busy in all (senders waiting for it to drain).</param>
-public sealed record LinkStatus(NodeName Peer, uint PeerCreation, bool Outbound, bool Hidden, long QueuedBytes, TimeSpan BusyTime);
+/// <param name="Age">How long the link has been up (since its handshake ended).</param>
+public sealed record LinkStatus(NodeName Peer, uint PeerCreation, bool Outbound, bool Hidden, long QueuedBytes, TimeSpan BusyTime, TimeSpan Age);

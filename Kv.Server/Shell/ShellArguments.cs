@@ -48,11 +48,15 @@ internal static class ShellArguments
         return words;
     }
 
+    /// <summary>A word as text: its quotes removed when it is quoted.</summary>
+    public static string Unquote(string word) =>
+        word.Length >= 2 && word[0] == '"' && word[^1] == '"' ? word[1..^1] : word;
+
     public static object? ToTerm(string word)
     {
         if (word.Length >= 2 && word[0] == '"' && word[^1] == '"')
         {
-            return word[1..^1];
+            return Unquote(word);
         }
 
         if (long.TryParse(word, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))

@@ -1,9 +1,11 @@
+using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
 using Kv.Server.Distribution;
+using Kv.Server.Telemetry;
 
 namespace Kv.Server.Shell;
 
@@ -11,33 +13,19 @@ namespace Kv.Server.Shell;
 internal sealed record ShellResult(bool Ok, string Output, bool Quit = false);
 
 /// <summary>
-/// The shell's commands, as a person would use <c>iex</c> on a node: <c>node</c>, <c>nodes</c>,
-/// <c>connect N</c>, <c>disconnect N</c>, <c>ping N</c>, <c>rpc N Module.Function args…</c>,
-/// <c>spawn N Module.Function args…</c>, <c>help</c>, <c>quit</c>. N is a short name (this host) or
-/// <c>name@host</c>.
+/// The shell's commands, as a person would use <c>iex</c> on a node: the bucket verbs <c>get</c>,
+/// <c>put</c>, <c>create</c> and <c>delete</c> through the router, <c>node</c>, <c>nodes</c>,
+/// <c>info</c>, <c>connect N</c>, <c>disconnect N</c>, <c>ping N</c>, <c>rpc N Module.Function args…</c>,
+/// <c>spawn N Module.Function args…</c>, <c>route</c>, <c>help [COMMAND]</c> and <c>quit</c>
+/// (<see cref="ShellHelp"/> lists them). N is a short name (this host) or <c>name@host</c>.
 /// </summary>
 /// <remarks>
 /// A command never throws: whatever fails, from the runtime or from the arguments, comes back as a
 /// result that is not <see cref="ShellResult.Ok"/> with one error line starting <c>**</c>. Only the
-/// cancellation of the shell's token (the node stopping) comes out.
+/// cancellation of the token passed in (the node stopping, or Ctrl+C in a terminal) comes out.
 /// </remarks>
-internal sealed class ShellCommands(NodeHost nodeHost, Router router)
+internal sealed partial class ShellCommands(NodeHost nodeHost, Router router, NodeMetrics metrics)
 {
-    public const string Help = """
-        node                              this node's name
-        nodes                             the nodes this one is linked to
-        info                              this node, its processes, and each link's queue
-        connect N | disconnect N          link to N, or drop the link
-        ping N                            pong when N answers, else pang
-        rpc N Module.Function args...     run an exported function on N and print its value
-        route BUCKET Module.Function args...
-                                          run it on the node that owns BUCKET (by nodes.json)
-        spawn N Module.Function args...   start a process on N running an exported function
-        help                              this text
-        quit                              stop the node
-        Arguments: 42, 1.5, true, false, nil, :atom, "quoted text", or a bare word (a string).
-        """;
-
     private static readonly TimeSpan s_spawnWait = TimeSpan.FromSeconds(10);
 
     /// <summary>When set (<c>--eval</c>), <c>spawn</c> waits for the process to end so that its output is printed before the node stops.</summary>
@@ -55,18 +43,23 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
         {
             return words[0] switch
             {
-                "help" => new ShellResult(true, Help),
+                "help" when words.Count == 1 => new ShellResult(true, ShellHelp.Overview),
+                "help" when words.Count == 2 => HelpFor(words[1]),
+                "get" when words.Count == 3 => await BucketAsync(BucketOperation.Get, words, cancellationToken),
+                "put" when words.Count == 4 => await BucketAsync(BucketOperation.Put, words, cancellationToken),
+                "create" when words.Count == 2 => await BucketAsync(BucketOperation.Create, words, cancellationToken),
+                "delete" when words.Count == 3 => await BucketAsync(BucketOperation.Delete, words, cancellationToken),
                 "quit" or "exit" => new ShellResult(true, string.Empty, Quit: true),
                 "node" => new ShellResult(true, nodeHost.Node?.Name.ToString() ?? "nonode@nohost"),
                 "nodes" => new ShellResult(true, TermFormatter.Format(RequireNode().ConnectedNodes.Select(n => n.ToString()).ToArray())),
-                "info" => new ShellResult(true, Info(RequireNode())),
+                "info" => new ShellResult(true, ShellInfo.Describe(RequireNode(), metrics.Read())),
                 "connect" when words.Count == 2 => new ShellResult(true, Format(await RequireNode().ConnectAsync(NodeName.Parse(words[1]), cancellationToken))),
                 "disconnect" when words.Count == 2 => new ShellResult(true, Format(RequireNode().Disconnect(NodeName.Parse(words[1])))),
                 "ping" when words.Count == 2 => new ShellResult(true, (await RequireNode().PingAsync(NodeName.Parse(words[1]), cancellationToken)).ToString().ToLowerInvariant()),
                 "rpc" when words.Count >= 3 => await RpcAsync(words, cancellationToken),
                 "spawn" when words.Count >= 3 => await SpawnAsync(words, cancellationToken),
                 "route" when words.Count >= 3 => await RouteAsync(words, cancellationToken),
-                _ => new ShellResult(false, $"** unknown command or wrong arguments: {line.Trim()} (try help)"),
+                _ => new ShellResult(false, Unknown(words[0], line)),
             };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -86,7 +79,8 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
     {
         RpcException rpc => $"** ({rpc.Failure}) {rpc.Message}",
         ExitException exit => $"** (exit) {Exits.Describe(exit.Reason)}",
-        FormatException or InvalidOperationException or RoutingException or Kv.Distribution.Terms.TermException => "** " + OneLine(failure.Message),
+        FormatException or InvalidOperationException or RoutingException or Kv.Distribution.Terms.TermException
+            or BucketUnavailableException or BucketLimitException => "** " + OneLine(failure.Message),
         _ => $"** ({failure.GetType().Name}) {OneLine(failure.Message)}",
     };
 
@@ -147,24 +141,16 @@ internal sealed class ShellCommands(NodeHost nodeHost, Router router)
     private Node RequireNode() =>
         nodeHost.Node ?? throw new InvalidOperationException("This node is not distributed: start it with --sname NAME (or --name NAME@HOST).");
 
-    /// <summary>The node, its process count, and a line per link: direction, queued bytes, time busy.</summary>
-    private static string Info(Node node)
-    {
-        var lines = new List<string> { $"{node.Name} (creation {node.Creation}), {node.ProcessCount} processes" };
-        foreach (var link in node.LinkStatuses())
-        {
-            lines.Add(string.Create(
-                System.Globalization.CultureInfo.InvariantCulture,
-                $"  {link.Peer} {(link.Outbound ? "outbound" : "inbound")}{(link.Hidden ? " hidden" : string.Empty)}, creation {link.PeerCreation}, queued {link.QueuedBytes} B, busy {link.BusyTime.TotalSeconds:0.0} s"));
-        }
+    private static ShellResult HelpFor(string name) =>
+        ShellHelp.Find(name) is { } command
+            ? new ShellResult(true, ShellHelp.Describe(command))
+            : new ShellResult(false, $"** no command named {name} (help lists them)");
 
-        if (lines.Count == 1)
-        {
-            lines.Add("  no links");
-        }
-
-        return string.Join(Environment.NewLine, lines);
-    }
+    /// <summary>The error for a line that is no command, or a command with the wrong arguments: the latter shows its usage.</summary>
+    private static string Unknown(string name, string line) =>
+        ShellHelp.Find(name) is { } command
+            ? $"** wrong arguments: {line.Trim()} (usage: {command.Usage})"
+            : $"** unknown command or wrong arguments: {line.Trim()} (try help)";
 
     private static string Format(bool value) => value ? "true" : "false";
 }

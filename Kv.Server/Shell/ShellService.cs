@@ -1,4 +1,5 @@
 using Kv.Server.Distribution;
+using Kv.Server.Shell.Terminal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -6,11 +7,17 @@ namespace Kv.Server.Shell;
 
 /// <summary>
 /// The console: with <c>--eval</c> it runs the commands and stops the host (exit code 1 when one
-/// failed); with <c>--shell</c>, or when standard input is a terminal, it reads commands until
-/// <c>quit</c> or end of input; otherwise it reads nothing and the node runs until stopped. A
-/// command's failure is printed as an error line and the shell goes on (<see cref="ShellCommands"/>).
+/// failed); in a terminal it edits lines (<see cref="InteractiveShell"/>: history, completion,
+/// Ctrl+C) until <c>quit</c>; with <c>--shell</c> and piped input it reads lines until <c>quit</c>
+/// or end of input; otherwise it reads nothing and the node runs until stopped. A command's failure
+/// is printed as an error line and the shell goes on (<see cref="ShellCommands"/>).
 /// </summary>
-internal sealed class ShellService(ShellCommands commands, NodeHost nodeHost, IOptions<ShellOptions> options, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class ShellService(
+    ShellCommands commands,
+    NodeHost nodeHost,
+    IOptions<ShellOptions> options,
+    IHostApplicationLifetime lifetime,
+    InteractiveShell? terminal = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,9 +33,13 @@ internal sealed class ShellService(ShellCommands commands, NodeHost nodeHost, IO
             {
                 await EvalAsync(eval, stoppingToken);
             }
+            else if (terminal is not null)
+            {
+                await terminal.RunAsync(stoppingToken);
+            }
             else
             {
-                await InteractiveAsync(stoppingToken);
+                await ReadLinesAsync(stoppingToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -64,7 +75,8 @@ internal sealed class ShellService(ShellCommands commands, NodeHost nodeHost, IO
         Environment.ExitCode = failed ? 1 : 0;
     }
 
-    private async Task InteractiveAsync(CancellationToken cancellationToken)
+    /// <summary>The shell on piped input: a prompt, a line, its result, until <c>quit</c> or the end of input.</summary>
+    private async Task ReadLinesAsync(CancellationToken cancellationToken)
     {
         await Console.Out.WriteLineAsync("kv shell: type help for the commands, quit to stop the node.");
         while (!cancellationToken.IsCancellationRequested)

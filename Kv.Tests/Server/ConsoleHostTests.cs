@@ -40,13 +40,31 @@ public sealed partial class ConsoleHostTests : ClusterTestBase
     }
 
     [DistributedFact]
-    public async Task Info_ShowsTheNode_AndEachLinkWithItsQueue()
+    public async Task Info_ShowsTheNode_EachLinkWithItsQueueAndAge_AndTheCounters()
     {
-        var shell = Cluster.StartProcess("info", NodeCluster.CookieValue, ["--eval", $"ping {Cluster.Self.Name}; info"]);
+        var shell = Cluster.StartProcess("info", NodeCluster.CookieValue, ["--eval", $"ping {Cluster.Self.Name}; rpc {Cluster.Self.Name} Kernel.Node; info"]);
 
         Assert.Equal(0, await shell.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.Matches($@"{Regex.Escape(Cluster.NameOf("info").ToString())} \(creation \d+\), \d+ processes", shell.Output);
-        Assert.Matches($@"  {Regex.Escape(Cluster.Self.Name.ToString())} outbound( hidden)?, creation {Cluster.Self.Creation}, queued \d+ B, busy \d+\.\d s", shell.Output);
+        Assert.Matches($@"  {Regex.Escape(Cluster.Self.Name.ToString())} outbound( hidden)?, creation {Cluster.Self.Creation}, queued \d+ B, busy \d+\.\d s, up \d+ s", shell.Output);
+
+        // The counters, as dotnet-counters names them: the link is up, and it carried the call.
+        Assert.Matches(@"(?m)^  kv\.dist\.links +1 \{link\}$", shell.Output);
+        Assert.Matches(@"(?m)^  kv\.dist\.rpc\.calls\.sent +1 \{call\}$", shell.Output);
+        Assert.Matches(@"(?m)^  kv\.dist\.bytes\.sent +[1-9]\d* By$", shell.Output);
+    }
+
+    [DistributedFact]
+    public async Task Eval_HelpForOneCommand_AndAnErrorForNoCommand()
+    {
+        var help = Cluster.StartProcess("helper", NodeCluster.CookieValue, ["--eval", "help get"]);
+        Assert.Equal(0, await help.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.StartsWith("get BUCKET KEY\n", help.Output, StringComparison.Ordinal);
+
+        var nope = Cluster.StartProcess("helper", NodeCluster.CookieValue, ["--eval", "help nope; put onlytwo words"]);
+        Assert.Equal(1, await nope.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("** no command named nope (help lists them)", nope.Output, StringComparison.Ordinal);
+        Assert.Contains("** wrong arguments: put onlytwo words (usage: put BUCKET KEY VALUE)", nope.Output, StringComparison.Ordinal);
     }
 
     [DistributedFact]
