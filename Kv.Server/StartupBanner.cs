@@ -39,6 +39,14 @@ internal sealed partial class StartupBanner(
         else
         {
             NodeLine(logger, node.Name, node.ListenEndPoint.Port, portMapper.Port, node.Options.Hidden ? ", hidden" : string.Empty);
+            if (node.Options.Tls is { } tls)
+            {
+                TlsLinks(logger, tls.Certificate.Subject, string.Join(", ", tls.Authority.Select(ca => ca.Subject)));
+            }
+            else
+            {
+                PlaintextLinks(logger);
+            }
         }
 
         if (services.GetService(typeof(KvTcpServer)) is KvTcpServer server)
@@ -110,6 +118,12 @@ internal sealed partial class StartupBanner(
 
     [LoggerMessage(1, LogLevel.Information, "node {Node}: distribution port {DistributionPort}, port mapper port {PortMapperPort}{Hidden}")]
     private static partial void NodeLine(ILogger logger, NodeName node, int distributionPort, int portMapperPort, string hidden);
+
+    [LoggerMessage(11, LogLevel.Information, "links: TLS 1.3, this node's certificate {Certificate}, peers' checked against {Authority}; then the cookie")]
+    private static partial void TlsLinks(ILogger logger, string certificate, string authority);
+
+    [LoggerMessage(12, LogLevel.Information, "links: plaintext, authenticated by the cookie (--tls turns TLS on)")]
+    private static partial void PlaintextLinks(ILogger logger);
 
     [LoggerMessage(2, LogLevel.Information, "node: none, this process is not distributed (--sname or --name makes it a node)")]
     private static partial void NotANode(ILogger logger);

@@ -21,6 +21,7 @@ public sealed class StartupBannerTests : ClusterTestBase
         var node = Cluster.StartProcess("foo", NodeCluster.CookieValue, ["--nodes", path, "--port", "0", "--bind", "127.0.0.1", "--shell"]);
 
         await node.WaitForLineAsync(new Regex($@"StartupBanner\[1\] node {Regex.Escape(foo.ToString())}: distribution port \d+, port mapper port {Cluster.PortMapperPort}$"));
+        await node.WaitForLineAsync(new Regex(@"StartupBanner\[12\] links: plaintext, authenticated by the cookie \(--tls turns TLS on\)$"));
         await node.WaitForLineAsync(new Regex(@"StartupBanner\[3\] text server: 127\.0\.0\.1:\d+ \(port: --port 0 on the command line\)$"));
         await node.WaitForLineAsync(new Regex($@"StartupBanner\[7\] nodes file: {Regex.Escape(Path.GetFullPath(path))}: a\.\.m on {Regex.Escape(foo.ToString())}, n\.\.z on {Regex.Escape(bar.ToString())}$"));
         await node.WaitForLineAsync(new Regex(@"StartupBanner\[8\] this node owns a\.\.m$"));

@@ -18,7 +18,8 @@ public sealed class TlsClusterTests : ClusterTestBase
         var (foo, bar, baz, outsider) = (Cluster.NameOf("foo").Name, Cluster.NameOf("bar").Name, Cluster.NameOf("baz").Name, Cluster.NameOf("outsider").Name);
         using var certificates = await ClusterCertificates.MakeAsync(foo, bar, baz);
         var nodes = Cluster.WriteNodesFile();
-        var (_, _, fooServer) = await Cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes, "--tls", certificates.Directory]);
+        var (fooName, fooProcess, fooServer) = await Cluster.StartServingNodeAsync("foo", extra: ["--nodes", nodes, "--tls", certificates.Directory]);
+        await fooProcess.WaitForLineAsync(new System.Text.RegularExpressions.Regex($@"StartupBanner\[11\] links: TLS 1\.3, this node's certificate CN={System.Text.RegularExpressions.Regex.Escape(fooName.ToString())}, peers' checked against CN=kv cluster CA; then the cookie$"));
         await Cluster.StartServingNodeAsync("bar", extra: ["--nodes", nodes, "--tls", certificates.Directory]);
         await using var client = await TextClient.ConnectAsync(fooServer);
 
