@@ -23,7 +23,7 @@ internal static class NodeLoadCommand
         var serverName = cluster.OwnerName;
         if (mode == "sends")
         {
-            return await SendsCommand.RunAsync(self, serverName, callers, duration, cancellationToken);
+            return await SendsCommand.RunAsync(self, serverName, callers, warmup, duration, cancellationToken);
         }
 
         ILoadWorkload workload = mode switch

@@ -8,40 +8,48 @@ namespace Kv.Benchmarks.Load;
 
 /// <summary>
 /// One-way sends counted at the receiver: for each sender count, a <c>Process.Counter</c> process is
-/// spawned on the server node, sender processes here stream small messages to it for the duration,
-/// then the counter is asked how many it got. The rate is what arrived, over the time until the
-/// count came back. Links do not push back on senders (there is no "busy port" yet), so each sender
-/// waits for the counter's answer after every 64 Ki messages: that bounds the backlog and costs one
-/// round trip per 65,536 messages.
+/// spawned on the server node and sender processes here stream small messages to it. After the
+/// warmup the counter is asked how many it has got, again at the end of the window: the rate is the
+/// difference over the time between the two answers (as the raw TCP baseline of peers-bench counts
+/// its one-way rate). Then the senders stop, and every message sent must have been counted.
 /// </summary>
+/// <remarks>
+/// Each sender asks the counter for its count after every 64 Ki messages and waits for the answer
+/// before it goes on: that bounds the counter's backlog (a mailbox does not push back) and costs one
+/// round trip per 65,536 messages. Its last answer comes after all its messages were counted, so the
+/// final count is exact.
+/// </remarks>
 internal static class SendsCommand
 {
+    private const int MessagesPerSync = 65_536;
     private static readonly Atom s_count = new("count");
+    private static readonly TimeSpan s_answerTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<int> RunAsync(Node self, NodeName server, IReadOnlyList<int> senders, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Node self, NodeName server, IReadOnlyList<int> senders, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
     {
         var rows = new List<string> { "| senders | messages received | received/s |", "| ---: | ---: | ---: |" };
         foreach (var count in senders)
         {
             var counter = await self.SpawnAsync(server, "Process", "Counter", [], cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            var stopAt = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            var sent = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => SendAsync(self, counter, stopAt)));
+            using var stop = new CancellationTokenSource();
+            var sending = Task.WhenAll(Enumerable.Range(0, count).Select(_ => SendAsync(self, counter, stop.Token)));
 
-            var reply = new TaskCompletionSource<object?>();
-            self.Spawn(async context =>
-            {
-                context.Send(counter, new object?[] { context.Self, s_count });
-                reply.SetResult(await context.ReceiveAsync(TimeSpan.FromSeconds(60)));
-            });
-            var received = (long)(await reply.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken))!;
-            var elapsed = Stopwatch.GetElapsedTime(started);
+            await Task.Delay(warmup, cancellationToken);
+            var (before, from) = await CountAsync(self, counter, cancellationToken);
+            await Task.Delay(duration, cancellationToken);
+            var (after, to) = await CountAsync(self, counter, cancellationToken);
+            await stop.CancelAsync();
+            var sent = (await sending.WaitAsync(s_answerTimeout, cancellationToken)).Sum();
+            var (received, _) = await CountAsync(self, counter, cancellationToken);
             self.Send(counter, "stop");
-            Console.WriteLine($"senders={count} sent={sent.Sum()} received={received} elapsed={elapsed.TotalSeconds:F2}s received/s={received / elapsed.TotalSeconds:F0}");
-            rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {count} | {received} | {received / elapsed.TotalSeconds:0} |"));
-            if (received != sent.Sum())
+
+            var elapsed = Stopwatch.GetElapsedTime(from, to);
+            var rate = (after - before) / elapsed.TotalSeconds;
+            Console.WriteLine($"senders={count} sent={sent} received={received} measured={after - before} elapsed={elapsed.TotalSeconds:F2}s received/s={rate:F0}");
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {count} | {after - before} | {rate:0} |"));
+            if (received != sent)
             {
-                Console.Error.WriteLine($"e2e: sent {sent.Sum()} but the counter received {received}");
+                Console.Error.WriteLine($"e2e: sent {sent} but the counter received {received}");
                 return 1;
             }
         }
@@ -51,24 +59,38 @@ internal static class SendsCommand
         return 0;
     }
 
-    private static Task<long> SendAsync(Node self, Pid counter, long stopAt)
+    /// <summary>The counter's count, and the <see cref="Stopwatch"/> timestamp when its answer came.</summary>
+    private static async Task<(long Count, long At)> CountAsync(Node self, Pid counter, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource<long>();
+        var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        self.Spawn(async context =>
+        {
+            context.Send(counter, new object?[] { context.Self, s_count });
+            reply.SetResult(await context.ReceiveAsync(s_answerTimeout));
+        });
+        var count = (long)(await reply.Task.WaitAsync(s_answerTimeout, cancellationToken))!;
+        return (count, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>A sender process: streams until <paramref name="stop"/>, syncing with the counter every 64 Ki messages; returns how many it sent.</summary>
+    private static Task<long> SendAsync(Node self, Pid counter, CancellationToken stop)
+    {
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         self.Spawn(async context =>
         {
             long sent = 0;
             object message = 1L;
             var query = new object?[] { context.Self, s_count };
-            while (Stopwatch.GetTimestamp() < stopAt)
+            while (!stop.IsCancellationRequested)
             {
-                for (var i = 0; i < 65_536; i++)
+                for (var i = 0; i < MessagesPerSync; i++)
                 {
                     context.Send(counter, message);
                 }
 
-                sent += 65_536;
+                sent += MessagesPerSync;
                 context.Send(counter, query);
-                await context.ReceiveAsync(TimeSpan.FromSeconds(60));
+                await context.ReceiveAsync(s_answerTimeout);
             }
 
             done.SetResult(sent);
