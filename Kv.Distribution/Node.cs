@@ -47,7 +47,7 @@ public sealed class Node : IAsyncDisposable
         Metrics = metrics;
         _listener = listener;
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        Terms.KnowNodeName(Name);
+        Terms.Intern(Name);
         var identity = new HandshakeIdentity(Name, Creation, options.Hidden, options.Cookie);
         Links = new ConnectionManager(options, identity, Terms, metrics, Logger, _stopping.Token);
         Processes = new ProcessRegistry(Name, Creation, Links, metrics, Logger);

@@ -269,6 +269,9 @@ internal sealed partial class ConnectionManager(
     /// <summary>Makes the link of a finished handshake; it adopts the attempt to that peer, with the frames queued on it.</summary>
     private void Register(Socket socket, Stream stream, HandshakeResult peer, bool outbound)
     {
+        // Keyed by the very name the peer's pids will carry: a send's lookup is then a reference check.
+        peer = peer with { Peer = terms.Intern(peer.Peer) };
+
         // A link to a former incarnation of the peer is stale: it goes down first (its links and
         // monitors end with noconnection), then the new one comes up, as Erlang replaces it.
         if (StaleLinkTo(peer) is { } stale)

@@ -9,33 +9,37 @@ namespace Kv.Distribution.Nodes;
 /// <remarks>
 /// The name part is 1 to 64 characters of letters, digits, <c>_</c> and <c>-</c>; the host part is a
 /// host name or an IP address. Names compare ordinally, so <c>foo@a</c> and <c>Foo@a</c> differ.
-/// A name holds its full text, so <see cref="ToString"/> allocates nothing and comparing two names
-/// read from the same table is a reference check; every pid and reference carries one.
+/// A name holds its full text and that text's UTF-8 bytes (every character of a valid name is
+/// ASCII), shared by all copies of it: <see cref="ToString"/> allocates nothing, writing the name
+/// to the wire transcodes nothing, and comparing two names read from the same table is a reference
+/// check. Every pid and reference carries one.
 /// </remarks>
 public readonly struct NodeName : IEquatable<NodeName>
 {
     private const int MaxNameLength = 64;
     private const int MaxHostLength = 253;
 
-    private readonly string? _text;
+    private readonly Spelling? _spelling;
     private readonly int _at;
     private readonly int _hash;
 
     private NodeName(string text, int at)
     {
-        _text = text;
+        _spelling = new Spelling(text);
         _at = at;
         _hash = string.GetHashCode(text, StringComparison.Ordinal);
     }
 
+    private string? Text => _spelling?.Text;
+
     /// <summary>The part before the <c>@</c>: what the port mapper registers.</summary>
-    public string Name => _text is null ? "nonode" : _text[.._at];
+    public string Name => Text is null ? "nonode" : Text[.._at];
 
     /// <summary>The part after the <c>@</c>: the host the node runs on.</summary>
-    public string Host => _text is null ? "nohost" : _text[(_at + 1)..];
+    public string Host => Text is null ? "nohost" : Text[(_at + 1)..];
 
     /// <summary>Whether this is the default value, naming no node.</summary>
-    public bool IsEmpty => _text is null;
+    public bool IsEmpty => _spelling is null;
 
     /// <summary>Whether two names are the same (ordinal).</summary>
     public static bool operator ==(NodeName left, NodeName right) => left.Equals(right);
@@ -115,7 +119,7 @@ public readonly struct NodeName : IEquatable<NodeName>
 
     /// <inheritdoc />
     public bool Equals(NodeName other) =>
-        _hash == other._hash && (ReferenceEquals(_text, other._text) || string.Equals(_text, other._text, StringComparison.Ordinal));
+        _hash == other._hash && (ReferenceEquals(_spelling, other._spelling) || string.Equals(Text, other.Text, StringComparison.Ordinal));
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is NodeName other && Equals(other);
@@ -124,7 +128,10 @@ public readonly struct NodeName : IEquatable<NodeName>
     public override int GetHashCode() => _hash;
 
     /// <inheritdoc />
-    public override string ToString() => _text ?? "nonode@nohost";
+    public override string ToString() => Text ?? "nonode@nohost";
+
+    /// <summary><see cref="ToString"/> as UTF-8, as the wire carries it.</summary>
+    internal ReadOnlySpan<byte> Utf8 => _spelling is null ? "nonode@nohost"u8 : _spelling.Utf8;
 
     private static bool IsValidHost(ReadOnlySpan<char> host)
     {
@@ -142,5 +149,13 @@ public readonly struct NodeName : IEquatable<NodeName>
         }
 
         return true;
+    }
+
+    /// <summary>A name's text and its UTF-8 bytes, made once when the name is parsed.</summary>
+    private sealed class Spelling(string text)
+    {
+        public string Text { get; } = text;
+
+        public byte[] Utf8 { get; } = System.Text.Encoding.UTF8.GetBytes(text);
     }
 }

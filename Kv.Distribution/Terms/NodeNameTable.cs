@@ -20,10 +20,33 @@ internal sealed class NodeNameTable
     public const int Capacity = 64;
 
     private readonly Lock _gate = new();
-    private volatile Entry[] _entries = [];
+    private volatile NodeName[] _entries = [];
 
-    /// <summary>Adds <paramref name="name"/> (this node's own name, say) so that reads return this very value.</summary>
-    public void Add(NodeName name) => Intern(Encoding.UTF8.GetBytes(name.ToString()), name);
+    /// <summary>
+    /// The name in the table equal to <paramref name="name"/>; <paramref name="name"/> itself when
+    /// there is none yet (it is added, while there is room).
+    /// </summary>
+    public NodeName Intern(NodeName name)
+    {
+        lock (_gate)
+        {
+            var entries = _entries;
+            foreach (var entry in entries)
+            {
+                if (entry.Utf8.SequenceEqual(name.Utf8))
+                {
+                    return entry;
+                }
+            }
+
+            if (entries.Length < Capacity)
+            {
+                _entries = [.. entries, name];
+            }
+
+            return name;
+        }
+    }
 
     /// <summary>The name whose UTF-8 encoding is <paramref name="utf8"/>.</summary>
     /// <exception cref="TermException">The bytes are not a full node name, <c>name@host</c>.</exception>
@@ -34,12 +57,12 @@ internal sealed class NodeNameTable
         {
             if (utf8.SequenceEqual(entry.Utf8))
             {
-                return entry.Name;
+                return entry;
             }
         }
 
         var name = Parse(Encoding.UTF8.GetString(utf8));
-        return entries.Length < Capacity ? Intern(utf8.ToArray(), name) : name;
+        return entries.Length < Capacity ? Intern(name) : name;
     }
 
     /// <summary>Checks a node name read from the wire: it must be a full <c>name@host</c>.</summary>
@@ -48,28 +71,4 @@ internal sealed class NodeNameTable
         text.Contains('@', StringComparison.Ordinal) && NodeName.TryParse(text, out var name, out _)
             ? name
             : throw new TermException($"'{text}' is not a node name (name@host).");
-
-    private NodeName Intern(byte[] utf8, NodeName name)
-    {
-        lock (_gate)
-        {
-            var entries = _entries;
-            foreach (var entry in entries)
-            {
-                if (entry.Utf8.AsSpan().SequenceEqual(utf8))
-                {
-                    return entry.Name;
-                }
-            }
-
-            if (entries.Length < Capacity)
-            {
-                _entries = [.. entries, new Entry(utf8, name)];
-            }
-
-            return name;
-        }
-    }
-
-    private sealed record Entry(byte[] Utf8, NodeName Name);
 }

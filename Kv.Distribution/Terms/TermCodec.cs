@@ -49,10 +49,11 @@ public sealed partial class TermCodec
     }
 
     /// <summary>
-    /// Makes pids and references read from now on that name <paramref name="node"/> carry this very
-    /// string (a node gives its own name, so that telling its own pids from others' is a reference check).
+    /// The name equal to <paramref name="node"/> that pids and references read from now on carry:
+    /// <paramref name="node"/> itself when it is the first (a node gives its own name, so that telling
+    /// its own pids from others' is a reference check; a link is keyed by the one its peer's pids carry).
     /// </summary>
-    internal void KnowNodeName(NodeName node) => _nodeNames.Add(node);
+    internal NodeName Intern(NodeName node) => _nodeNames.Intern(node);
 
     /// <summary>Writes <paramref name="value"/>.</summary>
     /// <exception cref="TermException">The value (or a part of it) is of a type that cannot cross the wire.</exception>
@@ -63,7 +64,7 @@ public sealed partial class TermCodec
 
     /// <summary>Writes <paramref name="pid"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WritePid(ref MessagePackWriter writer, Pid pid) =>
-        WriteIdentity(ref writer, TermExtensions.Pid, pid.Node.ToString(), pid.Id, pid.Creation);
+        WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation);
 
     /// <summary>Writes <paramref name="pid"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WritePid(ref MessagePackWriter writer, Pid? pid)
@@ -80,7 +81,7 @@ public sealed partial class TermCodec
 
     /// <summary>Writes <paramref name="reference"/> as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WriteRef(ref MessagePackWriter writer, Ref reference) =>
-        WriteIdentity(ref writer, TermExtensions.Ref, reference.Node.ToString(), reference.Id, reference.Creation);
+        WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation);
 
     /// <summary>Writes <paramref name="reference"/>, or nil, as <see cref="Write(ref MessagePackWriter, object?)"/> does, without boxing it.</summary>
     internal static void WriteRef(ref MessagePackWriter writer, Ref? reference)
@@ -113,8 +114,8 @@ public sealed partial class TermCodec
             case double d: writer.Write(d); break;
             case byte[] bytes: writer.Write(bytes); break;
             case Atom atom: WriteAtom(ref writer, atom); break;
-            case Pid pid: WriteIdentity(ref writer, TermExtensions.Pid, pid.Node.ToString(), pid.Id, pid.Creation); break;
-            case Ref reference: WriteIdentity(ref writer, TermExtensions.Ref, reference.Node.ToString(), reference.Id, reference.Creation); break;
+            case Pid pid: WriteIdentity(ref writer, TermExtensions.Pid, pid.Node, pid.Id, pid.Creation); break;
+            case Ref reference: WriteIdentity(ref writer, TermExtensions.Ref, reference.Node, reference.Id, reference.Creation); break;
             case short s16: writer.Write(s16); break;
             case byte u8: writer.Write(u8); break;
             case sbyte s8: writer.Write(s8); break;
@@ -143,11 +144,13 @@ public sealed partial class TermCodec
     /// <summary>
     /// Writes a pid or reference: the extension header, then its body <c>[node, id, creation]</c>
     /// straight after it. The body's length is computed first (MessagePack's compact forms of the
-    /// three have sizes known in advance), so nothing is allocated and nothing is copied.
+    /// three have sizes known in advance), and the node's name is copied from the UTF-8 bytes it
+    /// carries, so nothing is allocated, transcoded or copied twice.
     /// </summary>
-    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, string? node, ulong id, uint creation)
+    private static void WriteIdentity(ref MessagePackWriter writer, sbyte code, NodeName node, ulong id, uint creation)
     {
-        var length = 1 + StringSize(node) + UnsignedSize(id) + UnsignedSize(creation);
+        var name = node.Utf8;
+        var length = 1 + StringHeaderSize(name.Length) + name.Length + UnsignedSize(id) + UnsignedSize(creation);
         writer.WriteExtensionFormatHeader(new ExtensionHeader(code, length));
 
         // The body was once serialized by a writer of its own, which never uses the old spec's
@@ -155,30 +158,20 @@ public sealed partial class TermCodec
         var oldSpec = writer.OldSpec;
         writer.OldSpec = false;
         writer.WriteArrayHeader(3);
-        writer.Write(node);
+        writer.WriteString(name);
         writer.Write(id);
         writer.Write(creation);
         writer.OldSpec = oldSpec;
     }
 
-    /// <summary>The bytes <see cref="MessagePackWriter.Write(string)"/> writes for <paramref name="value"/> (nil for null).</summary>
-    private static int StringSize(string? value)
+    /// <summary>The bytes of the header <see cref="MessagePackWriter.WriteString(ReadOnlySpan{byte})"/> writes before <paramref name="length"/> bytes.</summary>
+    private static int StringHeaderSize(int length) => length switch
     {
-        if (value is null)
-        {
-            return 1;
-        }
-
-        var bytes = System.Text.Encoding.UTF8.GetByteCount(value);
-        var header = bytes switch
-        {
-            <= 31 => 1,              // fixstr
-            <= byte.MaxValue => 2,   // str 8
-            <= ushort.MaxValue => 3, // str 16
-            _ => 5,                  // str 32
-        };
-        return header + bytes;
-    }
+        <= 31 => 1,              // fixstr
+        <= byte.MaxValue => 2,   // str 8
+        <= ushort.MaxValue => 3, // str 16
+        _ => 5,                  // str 32
+    };
 
     /// <summary>The bytes <see cref="MessagePackWriter.Write(ulong)"/> writes for <paramref name="value"/>.</summary>
     private static int UnsignedSize(ulong value) => value switch

@@ -222,7 +222,7 @@ public sealed class TermCodecTests
     {
         var codec = new TermCodec();
         var own = NodeName.Parse(new string("own@host".AsSpan()));
-        codec.KnowNodeName(own);
+        codec.Intern(own);
 
         Assert.Same(own.ToString(), Assert.IsType<Pid>(RoundTrip(codec, new Pid(NodeName.Parse("own@host"), 1, 1))).Node.ToString());
         var first = Assert.IsType<Pid>(RoundTrip(codec, new Pid(NodeName.Parse("peer@host"), 1, 1)));
