@@ -93,7 +93,7 @@ public class TermCodecBenchmarks
     public ulong ReadPid()
     {
         var reader = new MessagePackReader(_pidBytes);
-        return _terms.TryReadPid(ref reader, out var pid, out _) ? pid.Id : 0;
+        return _terms.ReadPid(ref reader).Id;
     }
 
     private int Write(object? value)

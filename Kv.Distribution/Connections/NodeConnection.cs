@@ -315,25 +315,52 @@ internal sealed class NodeConnection : IDisposable
         {
             while (true)
             {
-                switch (FrameReader.TryRead(ref buffer, _options.MaxFrameLength, out var body, out var length))
+                // The frames wholly inside the first segment (most of them) are cut from its memory;
+                // then one that spans segments is taken off the sequence, and the next segment's turn comes.
+                var segment = buffer.First;
+                var offset = 0;
+                FrameStatus status;
+                long length;
+                while ((status = FrameReader.TryRead(segment.Span[offset..], _options.MaxFrameLength, out length)) == FrameStatus.Frame)
                 {
-                    case FrameStatus.NeedMoreData:
-                        return frames;
-                    case FrameStatus.TooLarge:
-                        throw new ProtocolViolationException($"a frame of {length} bytes is over the maximum of {_options.MaxFrameLength}");
+                    frames++;
+                    Dispatch(new ReadOnlySequence<byte>(segment.Slice(offset + FrameReader.PrefixLength, (int)length)), handler);
+                    offset += FrameReader.PrefixLength + (int)length;
                 }
 
-                frames++;
-                if (!body.IsEmpty)
+                buffer = buffer.Slice(offset);
+                if (status == FrameStatus.NeedMoreData)
                 {
-                    ControlReader.Dispatch(body, _terms, handler);
+                    status = FrameReader.TryRead(ref buffer, _options.MaxFrameLength, out var body, out length);
+                    if (status == FrameStatus.NeedMoreData)
+                    {
+                        return frames;
+                    }
+
+                    if (status == FrameStatus.Frame)
+                    {
+                        frames++;
+                        Dispatch(body, handler);
+                        continue;
+                    }
                 }
+
+                throw new ProtocolViolationException($"a frame of {length} bytes is over the maximum of {_options.MaxFrameLength}");
             }
         }
         finally
         {
             // Whatever was read before the end of the batch (or a bad frame) is delivered.
             handler.EndOfBatch();
+        }
+    }
+
+    /// <summary>Hands a frame's body to <paramref name="handler"/>; an empty body is a tick, which says only that the peer is alive.</summary>
+    private void Dispatch(in ReadOnlySequence<byte> body, IControlHandler handler)
+    {
+        if (!body.IsEmpty)
+        {
+            ControlReader.Dispatch(body, _terms, handler);
         }
     }
 }

@@ -16,34 +16,18 @@ internal static class ControlFields
     }
 
     /// <summary>A pid, read unboxed: a frame's header allocates only the strings in it.</summary>
-    public static Pid ReadPid(ref MessagePackReader reader, TermCodec terms) =>
-        terms.TryReadPid(ref reader, out var pid, out _) ? pid : throw new ProtocolViolationException("expected a pid");
+    public static Pid ReadPid(ref MessagePackReader reader, TermCodec terms) => terms.ReadPid(ref reader);
 
     /// <summary>A pid or nil.</summary>
-    public static Pid? ReadOptionalPid(ref MessagePackReader reader, TermCodec terms)
-    {
-        if (terms.TryReadPid(ref reader, out var pid, out var other))
-        {
-            return pid;
-        }
-
-        return other is null ? null : throw new ProtocolViolationException("expected a pid or nil");
-    }
+    public static Pid? ReadOptionalPid(ref MessagePackReader reader, TermCodec terms) =>
+        reader.TryReadNil() ? null : terms.ReadPid(ref reader);
 
     /// <summary>A reference, read unboxed.</summary>
-    public static Ref ReadRef(ref MessagePackReader reader, TermCodec terms) =>
-        terms.TryReadRef(ref reader, out var reference, out _) ? reference : throw new ProtocolViolationException("expected a reference");
+    public static Ref ReadRef(ref MessagePackReader reader, TermCodec terms) => terms.ReadRef(ref reader);
 
     /// <summary>A reference or nil.</summary>
-    public static Ref? ReadOptionalRef(ref MessagePackReader reader, TermCodec terms)
-    {
-        if (terms.TryReadRef(ref reader, out var reference, out var other))
-        {
-            return reference;
-        }
-
-        return other is null ? null : throw new ProtocolViolationException("expected a reference or nil");
-    }
+    public static Ref? ReadOptionalRef(ref MessagePackReader reader, TermCodec terms) =>
+        reader.TryReadNil() ? null : terms.ReadRef(ref reader);
 
     /// <summary>A string that must be there.</summary>
     public static string ReadString(ref MessagePackReader reader) =>
@@ -63,13 +47,6 @@ internal static class ControlFields
     }
 
     /// <summary>Reads a process target: a pid, or a name registered on the receiving node.</summary>
-    public static (Pid Pid, string? Name) ReadTarget(ref MessagePackReader reader, TermCodec terms)
-    {
-        if (terms.TryReadPid(ref reader, out var pid, out var other))
-        {
-            return (pid, null);
-        }
-
-        return other is string name ? (default, name) : throw new ProtocolViolationException("expected a pid or a name");
-    }
+    public static (Pid Pid, string? Name) ReadTarget(ref MessagePackReader reader, TermCodec terms) =>
+        reader.NextMessagePackType == MessagePackType.String ? (default, ReadString(ref reader)) : (terms.ReadPid(ref reader), null);
 }

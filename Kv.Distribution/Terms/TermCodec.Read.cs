@@ -12,39 +12,20 @@ public sealed partial class TermCodec
     /// <exception cref="TermException">The bytes are not a well-formed term of the types listed above.</exception>
     public object? Read(ref MessagePackReader reader) => Read(ref reader, 0);
 
-    /// <summary>
-    /// Reads one term as <see cref="Read(ref MessagePackReader)"/> does; a pid comes back unboxed in
-    /// <paramref name="pid"/> (the result is <see langword="true"/>), anything else in <paramref name="other"/>.
-    /// </summary>
-    /// <exception cref="TermException">The bytes are not a well-formed term.</exception>
-    internal bool TryReadPid(ref MessagePackReader reader, out Pid pid, out object? other)
+    /// <summary>Reads a pid, unboxed, as frame headers carry them.</summary>
+    /// <exception cref="TermException">What comes next is not a well-formed pid.</exception>
+    internal Pid ReadPid(ref MessagePackReader reader)
     {
-        if (TryReadIdentity(ref reader, TermExtensions.Pid, out var node, out var id, out var creation))
-        {
-            pid = new Pid(node, id, creation);
-            other = null;
-            return true;
-        }
-
-        pid = default;
-        other = Read(ref reader, 0);
-        return false;
+        ReadIdentity(ref reader, TermExtensions.Pid, out var node, out var id, out var creation);
+        return new Pid(node, id, creation);
     }
 
-    /// <summary>As <see cref="TryReadPid"/>, for a reference.</summary>
-    /// <exception cref="TermException">The bytes are not a well-formed term.</exception>
-    internal bool TryReadRef(ref MessagePackReader reader, out Ref reference, out object? other)
+    /// <summary>Reads a reference, unboxed, as frame headers carry them.</summary>
+    /// <exception cref="TermException">What comes next is not a well-formed reference.</exception>
+    internal Ref ReadRef(ref MessagePackReader reader)
     {
-        if (TryReadIdentity(ref reader, TermExtensions.Ref, out var node, out var id, out var creation))
-        {
-            reference = new Ref(node, id, creation);
-            other = null;
-            return true;
-        }
-
-        reference = default;
-        other = Read(ref reader, 0);
-        return false;
+        ReadIdentity(ref reader, TermExtensions.Ref, out var node, out var id, out var creation);
+        return new Ref(node, id, creation);
     }
 
     /// <summary>Reads a MessagePack array of terms.</summary>
@@ -105,9 +86,7 @@ public sealed partial class TermCodec
     private static object ReadInteger(ref MessagePackReader reader)
     {
         // Values above long.MaxValue exist only as uint64; everything else fits a long.
-        var copy = reader.CreatePeekReader();
-        var code = copy.NextCode;
-        return code == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
+        return reader.NextCode == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
     }
 
     private object?[] ReadList(ref MessagePackReader reader, int depth)
@@ -157,31 +136,23 @@ public sealed partial class TermCodec
     }
 
     /// <summary>
-    /// Reads a pid or reference (extension <paramref name="code"/>) when that is what comes next;
-    /// reads nothing otherwise. Failures are reported as <see cref="Read(ref MessagePackReader, int)"/> reports them.
+    /// Reads a pid or reference (extension <paramref name="code"/>), which must be what comes next:
+    /// straight through, as the fields of a frame are (nothing is peeked at twice). Failures are
+    /// reported as <see cref="Read(ref MessagePackReader, int)"/> reports them.
     /// </summary>
-    private bool TryReadIdentity(ref MessagePackReader reader, sbyte code, out NodeName node, out ulong id, out uint creation)
+    private void ReadIdentity(ref MessagePackReader reader, sbyte code, out NodeName node, out ulong id, out uint creation)
     {
-        node = default;
-        id = 0;
-        creation = 0;
         try
         {
-            if (reader.NextMessagePackType != MessagePackType.Extension)
-            {
-                return false;
-            }
-
-            var peek = reader.CreatePeekReader();
-            var header = peek.ReadExtensionFormatHeader();
+            var header = reader.NextMessagePackType == MessagePackType.Extension
+                ? reader.ReadExtensionFormatHeader()
+                : throw new TermException($"Expected {Identity(code)}, found {reader.NextMessagePackType}.");
             if (header.TypeCode != code)
             {
-                return false;
+                throw new TermException($"Expected {Identity(code)}, found extension type {header.TypeCode}.");
             }
 
-            reader = peek;
             ReadIdentityBody(ref reader, header, out node, out id, out creation);
-            return true;
         }
         catch (MessagePackSerializationException ex)
         {
@@ -193,6 +164,8 @@ public sealed partial class TermCodec
         }
     }
 
+    private static string Identity(sbyte code) => code == TermExtensions.Pid ? "a pid" : "a reference";
+
     /// <summary>
     /// Reads the body of a pid or reference in place, right after its extension header (no reader
     /// of its own over a copy of it), and checks that it is exactly as long as the header said.
@@ -200,14 +173,14 @@ public sealed partial class TermCodec
     private void ReadIdentityBody(ref MessagePackReader reader, ExtensionHeader header, out NodeName node, out ulong id, out uint creation)
     {
         var start = reader.Consumed;
-        ReadIdentity(ref reader, out node, out id, out creation);
+        ReadIdentityFields(ref reader, out node, out id, out creation);
         if (reader.Consumed - start != header.Length)
         {
             throw new TermException($"A pid or reference's body is {reader.Consumed - start} bytes, not the {header.Length} its header gives.");
         }
     }
 
-    private void ReadIdentity(ref MessagePackReader reader, out NodeName node, out ulong id, out uint creation)
+    private void ReadIdentityFields(ref MessagePackReader reader, out NodeName node, out ulong id, out uint creation)
     {
         if (reader.ReadArrayHeader() != 3)
         {

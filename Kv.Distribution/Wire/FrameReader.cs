@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace Kv.Distribution.Wire;
 
-/// <summary>What <see cref="FrameReader.TryRead"/> found at the start of the buffer.</summary>
+/// <summary>What <see cref="FrameReader"/> found at the start of the buffer.</summary>
 internal enum FrameStatus
 {
     /// <summary>A whole frame was read and removed from the buffer.</summary>
@@ -24,6 +24,30 @@ internal static class FrameReader
 {
     /// <summary>The size of the length prefix.</summary>
     public const int PrefixLength = 4;
+
+    /// <summary>
+    /// Finds the first frame of contiguous bytes (a read loop cuts most frames out of one segment
+    /// this way, with no sequence to slice): the body is the <paramref name="length"/> bytes after the prefix.
+    /// </summary>
+    /// <param name="buffer">Received bytes.</param>
+    /// <param name="maxFrameLength">The largest body accepted.</param>
+    /// <param name="length">The body length the prefix announced (valid unless <see cref="FrameStatus.NeedMoreData"/>).</param>
+    public static FrameStatus TryRead(ReadOnlySpan<byte> buffer, int maxFrameLength, out long length)
+    {
+        length = 0;
+        if (buffer.Length < PrefixLength)
+        {
+            return FrameStatus.NeedMoreData;
+        }
+
+        length = BinaryPrimitives.ReadUInt32BigEndian(buffer);
+        if (length > maxFrameLength)
+        {
+            return FrameStatus.TooLarge;
+        }
+
+        return buffer.Length - PrefixLength < length ? FrameStatus.NeedMoreData : FrameStatus.Frame;
+    }
 
     /// <summary>Takes the first frame off <paramref name="buffer"/> when it is complete.</summary>
     /// <param name="buffer">Received bytes; on <see cref="FrameStatus.Frame"/>, what follows the frame.</param>

@@ -40,6 +40,21 @@ public sealed class FrameReaderTests
     }
 
     [Fact]
+    public void TryRead_ContiguousBytes_FindsEachFrame_NeedsMoreForAPartOne_TooLargeFromThePrefix()
+    {
+        ReadOnlySpan<byte> bytes = [0, 0, 0, 2, 0xAA, 0xBB, 0, 0, 0, 0, 0, 0, 0, 3, 0xCC];
+
+        Assert.Equal(FrameStatus.Frame, FrameReader.TryRead(bytes, 16, out var first));
+        Assert.Equal(2, first);
+        Assert.Equal(FrameStatus.Frame, FrameReader.TryRead(bytes[6..], 16, out var tick));
+        Assert.Equal(0, tick);
+        Assert.Equal(FrameStatus.NeedMoreData, FrameReader.TryRead(bytes[10..], 16, out _));
+        Assert.Equal(FrameStatus.NeedMoreData, FrameReader.TryRead(bytes[..3], 16, out _));
+        Assert.Equal(FrameStatus.TooLarge, FrameReader.TryRead([0xFF, 0xFF, 0xFF, 0xFF], 1024, out var length));
+        Assert.Equal(uint.MaxValue, (ulong)length);
+    }
+
+    [Fact]
     public void FrameBuffer_PatchesTheLengthPrefix()
     {
         using var buffer = new FrameBuffer(8);

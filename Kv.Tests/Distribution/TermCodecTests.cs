@@ -108,32 +108,39 @@ public sealed class TermCodecTests
     }
 
     [Fact]
-    public void TryReadPidAndRef_ReadOneTerm_ThePidOrRefUnboxed_AnythingElseAsReadGivesIt()
+    public void ReadPidAndRef_ReadThePidOrRefUnboxed_AnythingElseIsATermException()
     {
         var codec = new TermCodec();
         var pid = new Pid(NodeName.Parse("foo@localhost"), 6, 3210987654);
         var reference = new Ref(NodeName.Parse("foo@localhost"), 123456789, 3210987654);
-        var bytes = Write(codec, new object?[] { pid, reference, null, "text", pid, reference });
+        var bytes = Write(codec, new object?[] { pid, reference });
 
         var reader = new MessagePackReader(bytes);
-        Assert.Equal(6, reader.ReadArrayHeader());
-        Assert.True(codec.TryReadPid(ref reader, out var readPid, out var other));
-        Assert.Equal((pid, null), (readPid, other));
-        Assert.True(codec.TryReadRef(ref reader, out var readRef, out other));
-        Assert.Equal((reference, null), (readRef, other));
-        Assert.False(codec.TryReadPid(ref reader, out _, out other));
-        Assert.Null(other);
-        Assert.False(codec.TryReadRef(ref reader, out _, out other));
-        Assert.Equal("text", other);
-        Assert.False(codec.TryReadRef(ref reader, out _, out other));
-        Assert.Equal(pid, other);
-        Assert.False(codec.TryReadPid(ref reader, out _, out other));
-        Assert.Equal(reference, other);
+        Assert.Equal(2, reader.ReadArrayHeader());
+        Assert.Equal(pid, codec.ReadPid(ref reader));
+        Assert.Equal(reference, codec.ReadRef(ref reader));
         Assert.True(reader.End);
+
+        Assert.Equal("Expected a pid, found Nil.", ReadPidFails(Write(codec, null)));
+        Assert.Equal("Expected a reference, found String.", ReadRefFails(Write(codec, "text")));
+        Assert.Equal("Expected a pid, found extension type 3.", ReadPidFails(Write(codec, reference)));
+        Assert.Equal("Expected a reference, found extension type 2.", ReadRefFails(Write(codec, pid)));
+
+        string ReadPidFails(byte[] term) => Assert.Throws<TermException>(() =>
+        {
+            var reader = new MessagePackReader(term);
+            codec.ReadPid(ref reader);
+        }).Message;
+
+        string ReadRefFails(byte[] term) => Assert.Throws<TermException>(() =>
+        {
+            var reader = new MessagePackReader(term);
+            codec.ReadRef(ref reader);
+        }).Message;
     }
 
     [Fact]
-    public void TryReadPid_MalformedOrTruncated_FailsAsReadDoes()
+    public void ReadPid_MalformedOrTruncated_FailsAsReadDoes()
     {
         var codec = new TermCodec();
         var pid = Write(codec, new Pid(NodeName.Parse("foo@localhost"), 6, 3210987654));
@@ -152,7 +159,7 @@ public sealed class TermCodecTests
             var actual = Assert.Throws<TermException>(() =>
             {
                 var reader = new MessagePackReader(bytes);
-                codec.TryReadPid(ref reader, out _, out _);
+                codec.ReadPid(ref reader);
             });
             Assert.Equal(expected.Message, actual.Message);
         }
