@@ -248,18 +248,17 @@ public sealed class Node : IAsyncDisposable
     /// <see cref="RpcFailure.NoConnection"/> when no reply came (the function may or may not have run);
     /// a node that cannot be reached fails within <see cref="NodeOptions.HandshakeTimeout"/>.
     /// </exception>
-    public async Task<object?> CallAsync(NodeName node, string module, string function, object?[] args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<object?> CallAsync(NodeName node, string module, string function, object?[] args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (node == Name)
         {
-            return await Invoker.CallAsync(module, function, args);
+            return Invoker.CallAsync(module, function, args);
         }
 
         // The timeout counts from now, whether a link is up or must first be set up.
         var deadline = Environment.TickCount64 + (long)(timeout ?? Options.CallTimeout).TotalMilliseconds;
-        var connection = await Links.GetConnectionAsync(node, deadline, cancellationToken);
-        return await connection.CallAsync(module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, deadline, cancellationToken);
+        return Links.CallAsync(node, module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, deadline, cancellationToken);
     }
 
     /// <summary>A new reference, unique across nodes and incarnations.</summary>

@@ -23,7 +23,7 @@ namespace Kv.Distribution.Connections;
 /// <see cref="RpcFailure.NoConnection"/> with the step that failed, its queued frames are dropped
 /// as dead letters, and <see cref="Unreachable"/> lets links and monitors to that node end with
 /// <c>noconnection</c>.</para>
-/// <para>The parts live in files by concern: <c>.Connect</c> (routing a caller to a link or an
+/// <para>The parts live in files by concern: <c>.Calls</c> (an rpc put on its link), <c>.Connect</c> (routing a caller to a link or an
 /// attempt, running and failing attempts), <c>.Accept</c> (the listener and the acceptor's answer),
 /// <c>.Reconnect</c> (peers known to be unreachable: fail fast, probe, retry in the background) and
 /// <c>.Refusals</c> (rate-limited logs of refused peers).</para>

@@ -100,67 +100,78 @@ internal sealed class NodeConnection : IDisposable
     {
         _metrics.CallSent();
         var pending = new PendingRequest(deadline, module, function);
-        return RequestAsync(id => new RpcCallFrame(id, module, function, args, groupLeader), pending, cancellationToken);
+        return RequestAsync(new RpcCallFrame(0, module, function, args, groupLeader), pending, cancellationToken);
     }
 
     /// <summary>
-    /// Sends the frame that <paramref name="request"/> builds around a fresh request id and awaits the
-    /// reply that carries it back (<see cref="ControlTag.RpcReply"/> or <see cref="ControlTag.SpawnReply"/>).
+    /// Sends <paramref name="request"/> under a fresh request id and completes with the reply that
+    /// carries it back (<see cref="ControlTag.RpcReply"/> or <see cref="ControlTag.SpawnReply"/>).
     /// The node's sweeper fails it at <see cref="PendingRequest.Deadline"/>.
     /// </summary>
-    /// <exception cref="RpcException">Timeout, or NoConnection when the link is or goes down.</exception>
-    public async Task<object?> RequestAsync<T>(Func<ulong, T> request, PendingRequest pending, CancellationToken cancellationToken)
-        where T : struct, IFrameContent
+    /// <remarks>
+    /// The returned task is <paramref name="pending"/>'s own: a request on a link that is not busy
+    /// costs no state machine of its own. On a busy link (back-pressure) the frame waits until the
+    /// link drains, unless the request ends first.
+    /// </remarks>
+    /// <returns>A task that fails with <see cref="RpcException"/> (Timeout, or NoConnection when the link is or goes down), a <see cref="TermException"/> or <see cref="FrameTooLargeException"/> for a request that cannot be sent, or is cancelled by <paramref name="cancellationToken"/>.</returns>
+    public Task<object?> RequestAsync<T>(T request, PendingRequest pending, CancellationToken cancellationToken)
+        where T : struct, IRequestFrame<T>
     {
         var requestId = (ulong)Interlocked.Increment(ref _nextCallId);
         _pendingCalls[requestId] = pending;
         if (IsClosed)
         {
             _pendingCalls.TryRemove(requestId, out _);
-            throw NoConnection(Volatile.Read(ref _closeReason) ?? "closing");
+            return Task.FromException<object?>(NoConnection(Volatile.Read(ref _closeReason) ?? "closing"));
         }
 
         // From here on the request ends at its reply, its deadline (the sweeper), the link's failure or the caller's cancellation.
-        await using var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(
-                static (state, token) =>
-                {
-                    var (connection, id) = ((NodeConnection, ulong))state!;
-                    if (connection._pendingCalls.TryRemove(id, out var abandoned))
-                    {
-                        abandoned.TrySetCanceled(token);
-                    }
-                },
-                (this, requestId))
-            : default;
-
-        // A busy link (back-pressure): wait for it to drain, unless the request ends first.
+        pending.CancelWith(this, requestId, cancellationToken);
         var writable = _outbox.WhenWritableAsync();
         if (!writable.IsCompleted)
         {
-            await Task.WhenAny(writable.AsTask(), pending.Task);
-            if (pending.Task.IsCompleted)
-            {
-                return await pending.Task;
-            }
+            return PostWhenWritableAsync(writable, request.WithRequestId(requestId), requestId, pending);
         }
 
-        try
+        Post(request.WithRequestId(requestId), requestId, pending);
+        return pending.Task;
+    }
+
+    /// <summary>A busy link (back-pressure): the request waits for it to drain, unless it ends first.</summary>
+    private async Task<object?> PostWhenWritableAsync<T>(ValueTask writable, T request, ulong requestId, PendingRequest pending)
+        where T : struct, IFrameContent
+    {
+        await Task.WhenAny(writable.AsTask(), pending.Task);
+        if (!pending.Task.IsCompleted)
         {
-            // Posted: the write goes to the pool, behind the continuations of replies that came in the
-            // same read, so that the requests they make share it. A lone caller loses nothing (measured).
-            if (!_outbox.Post(request(requestId)))
-            {
-                throw NoConnection("closing");
-            }
-        }
-        catch
-        {
-            _pendingCalls.TryRemove(requestId, out _);
-            throw;
+            Post(request, requestId, pending);
         }
 
         return await pending.Task;
+    }
+
+    /// <summary>
+    /// Posts a request's frame: the write goes to the pool, behind the continuations of replies that
+    /// came in the same read, so that the requests they make share it (a lone caller loses nothing,
+    /// measured). A frame that cannot be sent fails its request.
+    /// </summary>
+    private void Post<T>(in T request, ulong requestId, PendingRequest pending)
+        where T : struct, IFrameContent
+    {
+        Exception? failure;
+        try
+        {
+            failure = _outbox.Post(request) ? null : NoConnection("closing");
+        }
+        catch (Exception ex) when (ex is TermException or FrameTooLargeException)
+        {
+            failure = ex;
+        }
+
+        if (failure is not null && _pendingCalls.TryRemove(requestId, out _))
+        {
+            pending.Fail(failure);
+        }
     }
 
     /// <summary>Fails every request whose deadline has passed; called by the node's sweeper.</summary>
@@ -171,7 +182,7 @@ internal sealed class NodeConnection : IDisposable
             if (pending.Deadline <= now && _pendingCalls.TryRemove(requestId, out _))
             {
                 _metrics.Error("rpc_timeout");
-                pending.TrySetException(new RpcException(
+                pending.Fail(new RpcException(
                     RpcFailure.Timeout,
                     Peer.ToString(),
                     $"{pending.What} on {Peer} did not answer in time; it may or may not have run."));
@@ -226,7 +237,7 @@ internal sealed class NodeConnection : IDisposable
         {
             if (_pendingCalls.TryRemove(callId, out var pending))
             {
-                pending.TrySetException(NoConnection(reason));
+                pending.Fail(NoConnection(reason));
             }
         }
     }

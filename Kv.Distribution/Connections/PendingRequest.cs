@@ -3,14 +3,60 @@ namespace Kv.Distribution.Connections;
 /// <summary>
 /// A request awaiting its reply on a link (an rpc, a remote spawn), with the time after which
 /// the node's sweeper fails it with a timeout. Whoever removes it from the link's table first
-/// (the reply, the sweeper, a cancellation or the link going down) completes it.
+/// (the reply, the sweeper, the caller's cancellation or the link going down) completes it, with
+/// <see cref="Complete"/> or <see cref="Fail"/>, which also let go of the caller's token.
 /// </summary>
 internal class PendingRequest(long deadline, string module, string function)
     : TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
+    private CancellationTokenRegistration _cancellation;
+    private NodeConnection? _link;
+    private ulong _requestId;
+
     /// <summary>When it times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
     public long Deadline { get; } = deadline;
 
     /// <summary>What was asked, for the timeout's message (composed only then).</summary>
     public virtual string What => $"{module}.{function}";
+
+    /// <summary>
+    /// Lets <paramref name="cancellationToken"/> cancel the request, known to <paramref name="link"/>
+    /// as <paramref name="requestId"/>: the request is taken out of the link's table and cancelled,
+    /// unless something else took it first.
+    /// </summary>
+    public void CancelWith(NodeConnection link, ulong requestId, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return;
+        }
+
+        // The state is the request itself: registering allocates no closure and no boxed id.
+        _link = link;
+        _requestId = requestId;
+        _cancellation = cancellationToken.UnsafeRegister(
+            static (state, token) =>
+            {
+                var request = (PendingRequest)state!;
+                if (request._link!.TryTakeRequest(request._requestId, out var taken))
+                {
+                    taken.TrySetCanceled(token);
+                }
+            },
+            this);
+    }
+
+    /// <summary>Ends the request with its reply's value; for whoever took it out of the link's table.</summary>
+    public void Complete(object? value)
+    {
+        _cancellation.Unregister();
+        TrySetResult(value);
+    }
+
+    /// <summary>Ends the request with <paramref name="failure"/>; for whoever took it out of the link's table.</summary>
+    public void Fail(Exception failure)
+    {
+        _cancellation.Unregister();
+        TrySetException(failure);
+    }
 }

@@ -130,11 +130,11 @@ internal sealed class NodeControlHandler(
 
         if (FunctionInvoker.FromReply(frame, connection.Peer) is { } failure)
         {
-            pending.TrySetException(failure);
+            pending.Fail(failure);
         }
         else
         {
-            pending.TrySetResult(frame.Payload);
+            pending.Complete(frame.Payload);
         }
     }
 
@@ -156,11 +156,11 @@ internal sealed class NodeControlHandler(
         {
             // Before any later frame is read: an exit signal from the new process may be next.
             (pending as SpawnCompletion)?.OnSpawned(spawned);
-            pending.TrySetResult(spawned);
+            pending.Complete(spawned);
         }
         else
         {
-            pending.TrySetException(new RpcException(RpcFailure.Undefined, connection.Peer.ToString(), frame.Error ?? "spawn failed"));
+            pending.Fail(new RpcException(RpcFailure.Undefined, connection.Peer.ToString(), frame.Error ?? "spawn failed"));
         }
     }
 

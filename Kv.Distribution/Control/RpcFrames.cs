@@ -4,7 +4,8 @@ using MessagePack;
 namespace Kv.Distribution.Control;
 
 /// <summary><see cref="ControlTag.RpcCall"/>: <c>[1, callId, module, function, args, groupLeader | nil]</c>.</summary>
-internal readonly struct RpcCallFrame(ulong callId, string module, string function, object?[] args, Pid? groupLeader) : IControlFrame<RpcCallFrame>
+internal readonly struct RpcCallFrame(ulong callId, string module, string function, object?[] args, Pid? groupLeader)
+    : IControlFrame<RpcCallFrame>, IRequestFrame<RpcCallFrame>
 {
     public static ControlTag Tag => ControlTag.RpcCall;
 
@@ -20,6 +21,8 @@ internal readonly struct RpcCallFrame(ulong callId, string module, string functi
 
     /// <summary>Where console output of the call goes.</summary>
     public Pid? GroupLeader => groupLeader;
+
+    public RpcCallFrame WithRequestId(ulong requestId) => new(requestId, module, function, args, groupLeader);
 
     public static RpcCallFrame Read(ref MessagePackReader reader, TermCodec terms) => new(
         reader.ReadUInt64(),

@@ -8,7 +8,7 @@ namespace Kv.Distribution.Control;
 /// start a process running an exported function, linked to <c>from</c> and monitored by it as asked.
 /// </summary>
 internal readonly struct SpawnRequestFrame(ulong requestId, Pid from, Pid groupLeader, string module, string function, object?[] args, bool link, Ref? monitor)
-    : IControlFrame<SpawnRequestFrame>
+    : IControlFrame<SpawnRequestFrame>, IRequestFrame<SpawnRequestFrame>
 {
     public static ControlTag Tag => ControlTag.SpawnRequest;
 
@@ -29,6 +29,8 @@ internal readonly struct SpawnRequestFrame(ulong requestId, Pid from, Pid groupL
     public bool Link => link;
 
     public Ref? Monitor => monitor;
+
+    public SpawnRequestFrame WithRequestId(ulong requestId) => new(requestId, from, groupLeader, module, function, args, link, monitor);
 
     public static SpawnRequestFrame Read(ref MessagePackReader reader, TermCodec terms) => new(
         reader.ReadUInt64(),

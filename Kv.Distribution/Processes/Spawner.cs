@@ -40,7 +40,7 @@ internal sealed class Spawner(Node node, ProcessRegistry registry, FunctionInvok
         var connection = await links.GetConnectionAsync(target, deadline, cancellationToken);
         var pending = new SpawnCompletion(deadline, module, function, caller, link, monitor);
         var reply = await connection.RequestAsync(
-            id => new SpawnRequestFrame(id, from, groupLeader, module, function, args, link, monitor),
+            new SpawnRequestFrame(0, from, groupLeader, module, function, args, link, monitor),
             pending,
             cancellationToken);
         return (Pid)reply!;

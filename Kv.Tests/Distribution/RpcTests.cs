@@ -157,4 +157,20 @@ public sealed class RpcTests
 
         Assert.Equal(Enumerable.Range(1, 2000).Select(i => (object?)(long)i), results);
     }
+
+    [Fact]
+    public async Task Call_CancelledByItsCaller_EndsAtOnce_AndTheLinkGoesOn()
+    {
+        var (nodes, foo, bar) = await TwoNodesAsync();
+        await using var _ = nodes;
+        await foo.ConnectAsync(bar.Name, Ct);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => foo.CallAsync(bar.Name, "Test.Functions", "Sleep", [10_000], TimeSpan.FromSeconds(30), cancel.Token));
+
+        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(5));
+        Assert.Equal(42L, await foo.CallAsync(bar.Name, "Test.Functions", "Add", [40, 2], cancellationToken: Ct));
+    }
 }
