@@ -17,6 +17,7 @@ public class TermCodecBenchmarks
     private static readonly Pid s_pid = new(NodeName.Parse("foo@localhost"), 6, 3210987654);
     private static readonly object s_boxedPid = s_pid;
     private static readonly object s_long = 42L;
+    private static readonly object s_largeLong = 1_000_000L;
 
     private readonly TermCodec _terms = new();
     private readonly ArrayBufferWriter<byte> _output = new(256);
@@ -25,6 +26,7 @@ public class TermCodecBenchmarks
     private byte[] _stringBytes = [];
     private byte[] _nilBytes = [];
     private byte[] _longBytes = [];
+    private byte[] _largeLongBytes = [];
     private byte[] _pidBytes = [];
 
     [GlobalSetup]
@@ -34,6 +36,7 @@ public class TermCodecBenchmarks
         _stringBytes = Encode("foo@localhost");
         _nilBytes = Encode(null);
         _longBytes = Encode(s_long);
+        _largeLongBytes = Encode(s_largeLong);
         _pidBytes = Encode(s_boxedPid);
     }
 
@@ -69,8 +72,13 @@ public class TermCodecBenchmarks
     [Benchmark]
     public int WriteLong() => Write(s_long);
 
+    /// <summary>A small integer: its box is a shared one.</summary>
     [Benchmark]
     public object? ReadLong() => Read(_longBytes);
+
+    /// <summary>An integer past the shared boxes: a new box.</summary>
+    [Benchmark]
+    public object? ReadLargeLong() => Read(_largeLongBytes);
 
     /// <summary>A pid given as an object (already boxed), as inside a message.</summary>
     [Benchmark]

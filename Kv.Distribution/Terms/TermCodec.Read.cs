@@ -85,8 +85,15 @@ public sealed partial class TermCodec
 
     private static object ReadInteger(ref MessagePackReader reader)
     {
-        // Values above long.MaxValue exist only as uint64; everything else fits a long.
-        return reader.NextCode == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
+        // MessagePack writes every positive integer past uint32 as uint64: only one past long.MaxValue
+        // stays a ulong. Everything else is a long, and a small one has a box already.
+        if (reader.NextCode == MessagePackCode.UInt64)
+        {
+            var unsigned = reader.ReadUInt64();
+            return unsigned > long.MaxValue ? unsigned : (long)unsigned;
+        }
+
+        return SmallIntegers.Box(reader.ReadInt64());
     }
 
     private object?[] ReadList(ref MessagePackReader reader, int depth)

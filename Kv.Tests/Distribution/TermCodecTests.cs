@@ -107,6 +107,28 @@ public sealed class TermCodecTests
         Assert.Equal(Write(codec, null), WriteWith((ref MessagePackWriter writer) => TermCodec.WriteRef(ref writer, (Ref?)null)));
     }
 
+    [Theory]
+    [InlineData(long.MinValue)]
+    [InlineData(-129L)]
+    [InlineData(-128L)]
+    [InlineData(0L)]
+    [InlineData(1023L)]
+    [InlineData(1024L)]
+    [InlineData(5_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    public void Integers_ReadBackAsTheirValue_SmallOnesInASharedBox(long value)
+    {
+        var codec = new TermCodec();
+        var bytes = Write(codec, value);
+
+        var first = Read(codec, bytes);
+        var second = Read(codec, bytes);
+
+        Assert.Equal(value, first);
+        Assert.Equal(value, second);
+        Assert.Equal(value is >= -128 and <= 1023, ReferenceEquals(first, second));
+    }
+
     [Fact]
     public void ReadPidAndRef_ReadThePidOrRefUnboxed_AnythingElseIsATermException()
     {
