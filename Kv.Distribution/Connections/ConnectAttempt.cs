@@ -52,6 +52,8 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
     {
         var step = "looking it up";
         Socket? socket = null;
+        Stream? stream = null;
+        var connected = false;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
         deadline.CancelAfter(options.HandshakeTimeout);
         try
@@ -64,7 +66,7 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
             socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(endPoint, deadline.Token);
 
-            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            stream = new NetworkStream(socket, ownsSocket: false);
             if (options.Tls is { } tls)
             {
                 step = $"the TLS handshake with {endPoint}";
@@ -73,23 +75,22 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
 
             step = $"the handshake with {endPoint}";
             var handshake = new Handshake(new HandshakeChannel(stream, options.HandshakeTimeout), identity);
-            return (socket, stream, await handshake.InitiateAsync(Peer, deadline.Token));
+            var peer = await handshake.InitiateAsync(Peer, deadline.Token);
+            connected = true;
+            return (socket, stream, peer);
         }
         catch (HandshakeException ex) when (ex.Failure is HandshakeFailure.SimultaneousConnect or HandshakeFailure.AlreadyConnected)
         {
             // Answers about a link in the other direction: the manager decides whether to wait for it.
-            socket?.Dispose();
             throw;
         }
         catch (HandshakeException ex)
         {
-            socket?.Dispose();
             DistributionLog.HandshakeRefused(logger, Peer.ToString(), ex.Step.ToString(), ex.Message);
             throw new ConnectException($"{step} failed at {ex.Step}: {ex.Message}", ex);
         }
         catch (OperationCanceledException ex)
         {
-            socket?.Dispose();
             var why = stopping.IsCancellationRequested ? "this node is stopping"
                 : _abort.IsCancellationRequested ? "replaced by a newer attempt"
                 : $"no answer within {options.HandshakeTimeout.TotalMilliseconds:0} ms";
@@ -99,13 +100,16 @@ internal sealed class ConnectAttempt(NodeName peer, FrameOutbox outbox, bool bac
         {
             // Whatever else failed (the port mapper, a reset, an unreachable host) ends the attempt
             // too: no waiter is ever left without an answer.
-            socket?.Dispose();
             throw new ConnectException($"{step}: {ex.Message}", ex);
         }
-        catch (ConnectException)
+        finally
         {
-            socket?.Dispose();
-            throw;
+            if (!connected)
+            {
+                // TLS's stream holds native state: it goes with the socket.
+                stream?.Dispose();
+                socket?.Dispose();
+            }
         }
     }
 }
