@@ -51,6 +51,18 @@ public sealed class LinkTls
     internal static SslProtocols Protocols => SslProtocols.Tls13;
 
     /// <summary>
+    /// TLS 1.3's suites, AES-128-GCM first: as strong as a link needs, and the cheapest per byte
+    /// with AES instructions (links are CPU-bound, BENCHMARKS.md).
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal static CipherSuitesPolicy CipherSuites { get; } = new(
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+    ]);
+
+    /// <summary>
     /// Loads this node's certificate and the cluster's authority from files: PEM (<paramref name="certificatePath"/>
     /// holds the certificate, then any intermediates; <paramref name="keyPath"/> its private key) or,
     /// when <paramref name="keyPath"/> is <see langword="null"/>, a PKCS#12 bundle with the key inside.

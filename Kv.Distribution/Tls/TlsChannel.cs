@@ -44,6 +44,11 @@ internal static class TlsChannel
             },
         };
 
+        if (!OperatingSystem.IsWindows())
+        {
+            options.CipherSuitesPolicy = LinkTls.CipherSuites;
+        }
+
         try
         {
             await stream.AuthenticateAsClientAsync(options, cancellationToken);
@@ -97,6 +102,11 @@ internal static class TlsChannel
                 return refusal is null;
             },
         };
+
+        if (!OperatingSystem.IsWindows())
+        {
+            options.CipherSuitesPolicy = LinkTls.CipherSuites;
+        }
 
         try
         {
