@@ -12,48 +12,22 @@ namespace Kv.Server.Protocol;
 /// path, and every reply is written here.
 /// </summary>
 /// <remarks>
-/// <para>A command on a bucket of this node completes before <see cref="RunAsync"/> returns: the
-/// router looks the bucket and key up by their UTF-8 words, a value stays the bytes the bucket
-/// keeps, and nothing is allocated but the copy a PUT stores (the benchmarks'
-/// <c>AllocationBudgets.md</c>). A command on another node's bucket is one rpc to its owner; the
-/// returned task completes once the reply is written.</para>
+/// <para>A command on a bucket of this node runs at once (<see cref="TryRunHere"/>): the router looks
+/// the bucket and key up by their UTF-8 words, a value stays the bytes the bucket keeps, and nothing
+/// is allocated but the copy a PUT stores (the benchmarks' <c>AllocationBudgets.md</c>). Commands on
+/// other nodes' buckets go to their owners in a <see cref="RoutedBatch"/> (<see cref="PipelinedReplies"/>),
+/// and each one's reply is written here from its outcome (<see cref="WriteOutcome"/>).</para>
 /// <para>Failures are answered, never thrown: a bucket that is gone (<see cref="BucketStoppedException"/>)
 /// is <c>NOT FOUND</c>; a CREATE past the owner's bucket limit (<see cref="BucketLimitException"/>)
 /// is <c>ERROR too many buckets</c>; a bucket that cannot be routed (<see cref="RoutingException"/>) or whose
 /// owner is unavailable (<see cref="BucketUnavailableException"/>) is <c>ERROR</c>, logged with why
 /// (a warning at most once a second, Debug otherwise), as is any other failure, logged as an
-/// error. Only the cancellation of <c>cancellationToken</c> comes out.</para>
+/// error.</para>
 /// </remarks>
 internal sealed class CommandRunner(Router router, ILogger logger)
 {
     /// <summary>A command answered ERROR for its route or its owner is a warning at most once a second.</summary>
     private readonly LogThrottle _unavailableWarnings = new(TimeSpan.FromSeconds(1));
-
-    /// <summary>Runs <paramref name="command"/> and writes its reply to <paramref name="output"/>.</summary>
-    /// <returns>A completed task when the bucket is this node's; else one that completes when the reply is written.</returns>
-    public ValueTask RunAsync(in Command command, IBufferWriter<byte> output, CancellationToken cancellationToken)
-    {
-        var operation = command.Operation;
-        ValueTask<BucketReply> pending;
-        try
-        {
-            pending = router.ExecuteAsync(operation, command.Bucket, command.Key, command.Value, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            WriteFailure(operation, ex, output);
-            return ValueTask.CompletedTask;
-        }
-
-        if (pending.IsCompletedSuccessfully)
-        {
-            // A bucket of this node: the reply is there already, reading it does not block.
-            WriteReply(operation, pending.Result, output);
-            return ValueTask.CompletedTask;
-        }
-
-        return WriteWhenAnsweredAsync(operation, pending, output, cancellationToken);
-    }
 
     /// <summary>Runs <paramref name="command"/> and writes its reply when its bucket lives on this node; else does nothing, for the caller to route it.</summary>
     /// <returns>Whether it ran.</returns>
@@ -91,22 +65,6 @@ internal sealed class CommandRunner(Router router, ILogger logger)
         {
             WriteReply(operation, outcome.Reply, output);
         }
-    }
-
-    private async ValueTask WriteWhenAnsweredAsync(BucketOperation operation, ValueTask<BucketReply> pending, IBufferWriter<byte> output, CancellationToken cancellationToken)
-    {
-        BucketReply reply;
-        try
-        {
-            reply = await pending;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
-        {
-            WriteFailure(operation, ex, output);
-            return;
-        }
-
-        WriteReply(operation, reply, output);
     }
 
     private static void WriteReply(BucketOperation operation, in BucketReply reply, IBufferWriter<byte> output)

@@ -8,22 +8,21 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Tests.Server;
 
-/// <summary>Commands through the router's one entry, and every outcome as the reply the protocol table gives it.</summary>
+/// <summary>Commands run here or routed, as the text server's session runs them, and every outcome as the reply the protocol table gives it.</summary>
 public sealed class CommandRunnerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task LocalCommands_AreAnsweredBeforeRunReturns()
+    public void LocalCommands_RunHere_AndAreAnsweredAtOnce()
     {
         var runner = new CommandRunner(new Router(RoutingTable.Local, new BucketRegistry()), NullLogger.Instance);
         var output = new ArrayBufferWriter<byte>();
 
         foreach (var line in new[] { "CREATE shopping", "PUT shopping milk 1", "GET shopping milk", "GET shopping eggs", "DELETE shopping milk", "GET nowhere k" })
         {
-            var run = Start(runner, line, output);
-            Assert.True(run.IsCompletedSuccessfully, line);
-            await run;
+            Assert.True(CommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command), line);
+            Assert.True(runner.TryRunHere(command, output), line);
         }
 
         Assert.Equal("OK\r\nOK\r\n1\r\nOK\r\n\r\nOK\r\nOK\r\nNOT FOUND\r\n", Encoding.UTF8.GetString(output.WrittenSpan));
@@ -62,16 +61,18 @@ public sealed class CommandRunnerTests
         Assert.Equal("OK\r\n", await RunAsync(runner, "CREATE apples"));
     }
 
+    /// <summary>Runs one line as the text server's session does: here when its bucket is this node's, else routed.</summary>
     private static async Task<string> RunAsync(CommandRunner runner, string line)
     {
         var output = new ArrayBufferWriter<byte>();
-        await Start(runner, line, output);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
-
-    private static ValueTask Start(CommandRunner runner, string line, IBufferWriter<byte> output)
-    {
+        var routed = new PipelinedReplies(runner);
         Assert.True(CommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command), line);
-        return runner.RunAsync(command, output, Ct);
+        if (!runner.TryRunHere(command, output))
+        {
+            routed.Route(command);
+            await routed.FlushAsync(output, Ct);
+        }
+
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 }
