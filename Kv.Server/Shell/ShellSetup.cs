@@ -48,10 +48,10 @@ internal static class ShellSetup
     private static TerminalScreen InstallScreen()
     {
         var screen = new TerminalScreen(StandardOutput());
-        Console.SetOut(new ScreenWriter(screen));
+        Console.SetOut(new ScreenWriter(screen.Encoding, screen.Write, screen.Flush));
         if (!Console.IsErrorRedirected)
         {
-            Console.SetError(new ScreenWriter(screen));
+            Console.SetError(new ScreenWriter(screen.Encoding, screen.Write, screen.Flush));
         }
 
         return screen;

@@ -9,7 +9,7 @@ namespace Kv.Server.Shell.Terminal;
 /// </summary>
 internal sealed class EditorOutput(TerminalScreen screen) : IAnsiConsoleOutput
 {
-    public TextWriter Writer { get; } = new DrawingWriter(screen);
+    public TextWriter Writer { get; } = new ScreenWriter(screen.Encoding, screen.Draw);
 
     public bool IsTerminal => true;
 
@@ -32,22 +32,5 @@ internal sealed class EditorOutput(TerminalScreen screen) : IAnsiConsoleOutput
         {
             return fallback;
         }
-    }
-
-    private sealed class DrawingWriter(TerminalScreen screen) : TextWriter
-    {
-        public override Encoding Encoding => screen.Encoding;
-
-        public override void Write(char value) => screen.Draw(value.ToString());
-
-        public override void Write(string? value)
-        {
-            if (!string.IsNullOrEmpty(value))
-            {
-                screen.Draw(value);
-            }
-        }
-
-        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
     }
 }

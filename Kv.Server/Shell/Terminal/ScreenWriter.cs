@@ -3,21 +3,22 @@ using System.Text;
 namespace Kv.Server.Shell.Terminal;
 
 /// <summary>
-/// What <see cref="Console.Out"/> (and <see cref="Console.Error"/> when it is the same terminal) becomes
-/// in the interactive shell: every write goes through the <see cref="TerminalScreen"/>, which keeps
-/// it off the line being edited.
+/// A <see cref="TextWriter"/> whose every write goes to one call of the <see cref="TerminalScreen"/>:
+/// <see cref="TerminalScreen.Write"/> for what <see cref="Console.Out"/> (and <see cref="Console.Error"/>
+/// when it is the same terminal) becomes in the interactive shell, which keeps it off the line being
+/// edited; <see cref="TerminalScreen.Draw"/> for the line editor's own drawing.
 /// </summary>
-internal sealed class ScreenWriter(TerminalScreen screen) : TextWriter
+internal sealed class ScreenWriter(Encoding encoding, Action<string> write, Action? flush = null) : TextWriter
 {
-    public override Encoding Encoding => screen.Encoding;
+    public override Encoding Encoding => encoding;
 
-    public override void Write(char value) => screen.Write(value.ToString());
+    public override void Write(char value) => write(value.ToString());
 
     public override void Write(string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
-            screen.Write(value);
+            write(value);
         }
     }
 
@@ -25,5 +26,5 @@ internal sealed class ScreenWriter(TerminalScreen screen) : TextWriter
 
     public override void WriteLine(string? value) => Write(value + NewLine);
 
-    public override void Flush() => screen.Flush();
+    public override void Flush() => flush?.Invoke();
 }
