@@ -29,7 +29,7 @@ public sealed partial class ConsoleHostTests : ClusterTestBase
     [DistributedFact]
     public async Task Shell_ReadsCommands_UntilQuit()
     {
-        var shell = Cluster.StartProcess("shell", NodeCluster.CookieValue, ["--shell"]);
+        var shell = Cluster.StartProcess("shell", NodeCluster.CookieValue, ["--port", "0", "--bind", "127.0.0.1", "--shell"]);
 
         await shell.TypeAsync($"node\nping {Cluster.Self.Name}\nnonsense\nquit\n");
 

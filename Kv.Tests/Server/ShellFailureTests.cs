@@ -38,7 +38,7 @@ public sealed partial class ShellFailureTests : ClusterTestBase
     public async Task Shell_PrintsEachFailure_AndTheNextCommandStillAnswers()
     {
         var self = Cluster.NameOf("shell");
-        var shell = Cluster.StartProcess("shell", NodeCluster.CookieValue, ["--shell"]);
+        var shell = Cluster.StartProcess("shell", NodeCluster.CookieValue, ["--port", "0", "--bind", "127.0.0.1", "--shell"]);
         var prompt = $"kv({self})> ";
 
         await shell.TypeAsync($"spawn {self.Name} Nope.Nope\nrpc nosuchnode Kernel.Node\nnode\nquit\n");
