@@ -77,6 +77,11 @@ public sealed class FullNameRoutingTests : ClusterTestBase
 
         // Linked: the node there only answers that it is linked to this node already.
         Assert.Equal(PingResult.Pong, await Cluster.Self.PingAsync(foo, Ct));
+
+        // The ping's pong can arrive before foo has registered its side of the link: a call that
+        // foo answers over the link is proof that it has.
+        var linked = (object?[])(await Cluster.Self.CallAsync(foo, "Kernel", "Nodes", [], cancellationToken: Ct))!;
+        Assert.Contains(Cluster.Self.Name.ToString(), linked);
         Assert.Equal(PingResult.Pang, await Cluster.Self.PingAsync(otherwise, Ct));
         await Logs.WaitForAsync($"expected {otherwise}, met {foo}, which is linked to this node already");
     }
