@@ -63,6 +63,11 @@ internal static partial class KvHost
                 builder.Configuration["Port"] = text;
             }
 
+            if (builder.Configuration[Cli.OptionTable.BusyWaitKey] is { } busyWait)
+            {
+                Kv.Distribution.Support.BusyWait.Shared.Window = TimeSpan.FromMicroseconds(int.Parse(busyWait, System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(portMapper);

@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Diagnostics.CodeAnalysis;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using Microsoft.Extensions.Logging;
@@ -266,6 +267,7 @@ internal sealed class NodeConnection : IDisposable
                 // Any byte is a sign of life, not only a whole frame: a large frame still on its way
                 // (on a slow link, say) keeps the link up.
                 Volatile.Write(ref _lastRead, Environment.TickCount64);
+                BusyWait.Shared.Touch();
                 var buffer = result.Buffer;
                 var received = buffer.Length;
                 int frames;

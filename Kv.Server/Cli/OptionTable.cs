@@ -148,6 +148,15 @@ internal static class OptionTable
             Check = CheckModules,
         },
 
+        // The process.
+        new("--busy-wait", BusyWaitKey, "Keep a CPU awake this long after the last network read, at idle priority, so that the next request does not wait for it to wake (as the BEAM's +sbwt); 0 lets CPUs sleep at once.")
+        {
+            HelpName = "MICROSECONDS",
+            Default = Number((int)Kv.Distribution.Support.BusyWait.DefaultWindow.TotalMicroseconds),
+            EnvironmentVariable = "KV_BUSY_WAIT",
+            Check = ValueChecks.Integer(0, 1_000_000, "a number of microseconds, 0 to 1000000"),
+        },
+
         // Observability.
         new("--metrics-port", Telemetry.MetricsExportOptions.PortKey, "Serve kv's metrics for Prometheus at http://BIND:N/metrics (BIND is --bind's).")
         {
@@ -172,9 +181,12 @@ internal static class OptionTable
     [
         (PortMapperOptions.PortVariable, $"The port mapper's TCP port, the same for every node of a host [default: {PortMapperOptions.DefaultPort}]"),
         ("KV_TLS_PASSWORD", "The password of a PKCS#12 bundle given as --tls-cert alone"),
-        ("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1 unless set: sockets complete on the epoll thread (0 suits a node with few clients)"),
+        ("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1 unless set: sockets complete on the epoll thread (0 puts them on the thread pool)"),
         ("Logging__LogLevel__Default", "The log level, as any .NET configuration key: Debug, Information, Warning [default: Information]"),
     ];
+
+    /// <summary>The configuration key of <c>--busy-wait</c>: microseconds of <see cref="Kv.Distribution.Support.BusyWait.Window"/>.</summary>
+    public const string BusyWaitKey = "BusyWait";
 
     /// <summary>The flag that prints a startup failure's stack.</summary>
     public const string Verbose = "--verbose";

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using Kv.Distribution.Support;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -101,6 +102,7 @@ internal sealed class ClientSession(
                 }
 
                 Touch();
+                BusyWait.Shared.Touch();
                 var buffer = result.Buffer;
                 LineStatus status;
                 while ((status = AnswerLines(ref buffer, output)) == LineStatus.Line)
