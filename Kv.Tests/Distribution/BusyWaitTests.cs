@@ -44,6 +44,26 @@ public sealed class BusyWaitTests
     }
 
     [Fact]
+    public async Task It_rests_while_other_threads_keep_every_CPU_busy()
+    {
+        var busyWait = new BusyWait { Window = TimeSpan.FromMilliseconds(50) };
+        using var stop = new CancellationTokenSource(Deadline);
+        var hogs = Enumerable.Range(0, Environment.ProcessorCount)
+            .Select(_ => new Thread(() => { while (!stop.IsCancellationRequested) { busyWait.Touch(); } }) { IsBackground = true })
+            .ToList();
+        hogs.ForEach(hog => hog.Start());
+        try
+        {
+            await WaitUntilAsync(() => busyWait.Rests > 0, "resting while every CPU is busy");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            hogs.ForEach(hog => hog.Join());
+        }
+    }
+
+    [Fact]
     public void A_window_of_zero_starts_no_thread()
     {
         var busyWait = new BusyWait { Window = TimeSpan.Zero };
