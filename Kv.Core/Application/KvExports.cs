@@ -43,9 +43,10 @@ public static class KvExports
     public const string Execute = "Execute";
 
     /// <summary>
-    /// <c>KV.Router.ExecuteMany(requests, hops)</c>: runs bucket operations on their owner, in order,
-    /// each request <c>[operation, bucket, key, value]</c> as for <see cref="Execute"/>; answers one
-    /// reply per request, a failed one as <c>["error", type, message]</c>.
+    /// <c>KV.Router.ExecuteMany(operations, hops)</c>: runs bucket operations on their owner, in order,
+    /// each checked against its table as by <see cref="Execute"/>; the operations and the replies
+    /// (one each, a failed one with its exception's type and message) travel as one bin each,
+    /// packed as <c>Kv.Core.Routing.PackedBatch</c> says.
     /// </summary>
     public const string ExecuteMany = "ExecuteMany";
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
@@ -70,26 +72,35 @@ public static class KvFunctions
         public async ValueTask<object?> Execute(long operation, string bucket, string key, byte[]? value, long hops) =>
             BucketTerms.Reply(await router.ExecuteAsync(new BucketRequest(BucketTerms.Operation(operation), bucket, key, value), hops, CancellationToken.None));
 
-        // Inline, as Execute, and in order: the requests of one client's pipeline, which must run as
-        // it sent them. Operations on this node's buckets complete at once; one passed on (the
-        // tables disagree) is awaited before the next runs.
+        // Inline, as Execute, and in order: the operations of one client's pipeline, packed
+        // (PackedBatch), which must run as it sent them. Each runs on the UTF-8 words it arrived
+        // as, as a local command does; one the tables disagree on is passed on and awaited before
+        // the next runs. The replies go into one buffer, which the reply frame copies.
         [Export(KvExports.ExecuteMany, Inline = true)]
-        public async ValueTask<object?> ExecuteMany(object?[] requests, long hops)
+        public async ValueTask<object?> ExecuteMany(byte[] operations, long hops)
         {
-            var replies = new object?[requests.Length];
-            for (var i = 0; i < requests.Length; i++)
+            var replies = new ArrayBufferWriter<byte>(Math.Max(256, operations.Length));
+            var offset = 0;
+            while (PackedBatch.TryReadOperation(operations, ref offset, out var operation, out var bucket, out var key, out var value))
             {
                 try
                 {
-                    replies[i] = BucketTerms.Reply(await router.ExecuteAsync(BucketTerms.ReadRequest(requests[i]), hops, CancellationToken.None));
+                    if (router.TryExecuteHere(operation, bucket.Span, key.Span, value.Span, out var reply))
+                    {
+                        PackedBatch.WriteReply(replies, reply);
+                        continue;
+                    }
+
+                    var request = new BucketRequest(operation, Encoding.UTF8.GetString(bucket.Span), Encoding.UTF8.GetString(key.Span), operation == BucketOperation.Put ? value.ToArray() : null);
+                    PackedBatch.WriteReply(replies, await router.ExecuteAsync(request, hops, CancellationToken.None));
                 }
-                catch (Exception ex) when (ex is RoutingException or BucketStoppedException or BucketLimitException or BucketUnavailableException or ArgumentException)
+                catch (Exception ex) when (ex is RoutingException or BucketStoppedException or BucketLimitException or BucketUnavailableException)
                 {
-                    replies[i] = BucketTerms.Failure(ex);
+                    PackedBatch.WriteFailure(replies, ex);
                 }
             }
 
-            return replies;
+            return replies.WrittenMemory;
         }
     }
 }

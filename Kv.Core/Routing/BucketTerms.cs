@@ -13,10 +13,7 @@ namespace Kv.Core.Routing;
 /// <para>Reply: the value's bytes (bin) for a GET of a present key or a DELETE of one;
 /// <c>"ok"</c> when done with no value; <c>"not_found"</c> when the bucket does not exist on the
 /// owner. Values stay UTF-8 bytes from the bucket to the caller: nothing decodes them on the way.</para>
-/// <para><c>KV.Router.ExecuteMany</c> carries many: its arguments are <c>[requests, hops]</c>, each
-/// request <c>[operation, bucket, key, value]</c>; its reply has one term per request, a reply as
-/// above or, for a request that failed, <c>["error", type, message]</c> (the exception's full type
-/// name and message), so that one failure does not fail the others.</para>
+/// <para><c>KV.Router.ExecuteMany</c> carries many as packed bytes instead: <see cref="PackedBatch"/>.</para>
 /// </remarks>
 internal static class BucketTerms
 {
@@ -26,42 +23,9 @@ internal static class BucketTerms
     /// <summary>The reply when the bucket does not exist on the owner.</summary>
     public const string NotFound = "not_found";
 
-    /// <summary>The first element of a failed request's term in the reply of <c>KV.Router.ExecuteMany</c>.</summary>
-    public const string Error = "error";
-
     /// <summary>The arguments of <c>KV.Router.Execute</c> for <paramref name="request"/>, passed on <paramref name="hops"/> times.</summary>
     public static object?[] Arguments(in BucketRequest request, long hops) =>
         [(long)request.Operation, request.Bucket, request.Key, request.Value, hops];
-
-    /// <summary>The term of one request of <c>KV.Router.ExecuteMany</c>.</summary>
-    public static object?[] Request(in BucketRequest request) =>
-        [(long)request.Operation, request.Bucket, request.Key, request.Value];
-
-    /// <summary>Reads a request term of <c>KV.Router.ExecuteMany</c>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="term"/> is not a request.</exception>
-    public static BucketRequest ReadRequest(object? term) => term switch
-    {
-        object?[] { Length: 4 } fields when fields[0] is long operation && fields[1] is string { Length: > 0 } bucket && fields[2] is string key && fields[3] is null or byte[] =>
-            new BucketRequest(Operation(operation), bucket, key, fields[3] as byte[]),
-        _ => throw new ArgumentException("a request of KV.Router.ExecuteMany is [operation, bucket, key, value]", nameof(term)),
-    };
-
-    /// <summary>The term that answers a request of <c>KV.Router.ExecuteMany</c> that failed with <paramref name="failure"/>.</summary>
-    public static object?[] Failure(Exception failure) => [Error, failure.GetType().FullName, failure.Message];
-
-    /// <summary>Reads a failure term of <c>KV.Router.ExecuteMany</c>.</summary>
-    /// <returns><see langword="false"/> when <paramref name="term"/> is not one.</returns>
-    public static bool TryReadFailure(object? term, out string type, out string message)
-    {
-        if (term is object?[] { Length: 3 } fields && fields[0] is Error && fields[1] is string remoteType && fields[2] is string text)
-        {
-            (type, message) = (remoteType, text);
-            return true;
-        }
-
-        (type, message) = (string.Empty, string.Empty);
-        return false;
-    }
 
     /// <summary>The operation numbered <paramref name="number"/> on the wire.</summary>
     /// <exception cref="ArgumentOutOfRangeException">No operation has that number.</exception>

@@ -1,3 +1,4 @@
+using System.Text;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Distribution;
@@ -34,57 +35,66 @@ internal static class OwnerCall
     }
 
     /// <summary>
-    /// Runs <paramref name="requests"/> on <paramref name="owner"/> in order, as one rpc
-    /// (<c>KV.Router.ExecuteMany</c>), and puts each one's outcome at its index in <paramref name="outcomes"/>.
-    /// A failure of the rpc itself (the owner cannot be reached, say) is every request's.
+    /// Runs the <paramref name="packed"/> operations on <paramref name="owner"/> in order, as one rpc
+    /// (<c>KV.Router.ExecuteMany</c>, <see cref="PackedBatch"/>), and puts the i-th one's outcome at
+    /// <paramref name="outcomes"/>[<paramref name="indices"/>[i]]. A value is a slice of the reply.
+    /// A failure of the rpc itself (the owner cannot be reached, say) is every operation's.
     /// </summary>
-    public static async Task ExecuteManyAsync(Node node, NodeName owner, IReadOnlyList<(int Index, BucketRequest Request)> requests, BucketOutcome[] outcomes, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <returns>Whether the owner replied: when not, the request may still be sent later (a busy link), and <paramref name="packed"/> must not be reused.</returns>
+    public static async Task<bool> ExecuteManyAsync(Node node, NodeName owner, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        if (requests.Count == 1)
-        {
-            // One alone (a client that does not pipeline): KV.Router.Execute, whose terms are smaller.
-            var (index, request) = requests[0];
-            try
-            {
-                outcomes[index] = BucketOutcome.Of(await ExecuteAsync(node, owner, request, hops: 1, timeout, cancellationToken));
-            }
-            catch (Exception ex) when (ex is BucketStoppedException or BucketLimitException or RoutingException or BucketUnavailableException)
-            {
-                outcomes[index] = BucketOutcome.Failed(ex);
-            }
-
-            return;
-        }
-
-        var terms = new object?[requests.Count];
-        for (var i = 0; i < terms.Length; i++)
-        {
-            terms[i] = BucketTerms.Request(requests[i].Request);
-        }
-
         object? reply;
         try
         {
-            reply = await node.CallAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [terms, 1L], timeout, cancellationToken);
+            reply = await node.CallAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [packed, 1L], timeout, cancellationToken);
         }
-        catch (Exception ex) when (RemoteFailures.Translate(ex, requests[0].Request.Bucket, owner) is not null)
+        catch (Exception ex) when (RemoteFailures.Translate(ex, string.Empty, owner) is not null)
         {
-            foreach (var (index, request) in requests)
+            var i = 0;
+            foreach (var bucket in BucketNames(packed))
             {
-                outcomes[index] = BucketOutcome.Failed(RemoteFailures.Translate(ex, request.Bucket, owner)!);
+                outcomes[indices[i++]] = BucketOutcome.Failed(RemoteFailures.Translate(ex, bucket, owner)!);
             }
 
-            return;
+            return false;
         }
 
-        var replies = reply as object?[];
-        for (var i = 0; i < requests.Count; i++)
+        var replies = reply as byte[] ?? [];
+        var offset = 0;
+        var read = 0;
+        try
         {
-            var (index, request) = requests[i];
-            var term = replies is not null && replies.Length == requests.Count ? replies[i] : reply;
-            outcomes[index] = BucketTerms.TryReadReply(term, out var done) ? BucketOutcome.Of(done)
-                : BucketTerms.TryReadFailure(term, out var type, out var message) ? BucketOutcome.Failed(RemoteFailures.FromReply(type, message, request.Bucket, owner))
-                : BucketOutcome.Failed(new BucketUnavailableException(request.Bucket, owner.ToString(), $"it answered {term ?? "nil"}, which is not a bucket reply", null));
+            for (; read < indices.Count && PackedBatch.TryReadReply(replies, ref offset, out var status, out var value, out var failure); read++)
+            {
+                outcomes[indices[read]] = failure is var (type, message)
+                    ? BucketOutcome.Failed(RemoteFailures.FromReply(type, message, BucketNames(packed).ElementAt(read), owner))
+                    : new BucketOutcome(status, value, null);
+            }
+        }
+        catch (ArgumentException)
+        {
+            // A malformed reply: what was read stands, the rest are answered below.
+        }
+
+        if (read < indices.Count)
+        {
+            var answered = reply is byte[] ? $"{read} replies of {indices.Count}" : reply ?? "nil";
+            foreach (var bucket in BucketNames(packed).Skip(read))
+            {
+                outcomes[indices[read++]] = BucketOutcome.Failed(new BucketUnavailableException(bucket, owner.ToString(), $"it answered {answered}, which is not the batch's replies", null));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The bucket names of <paramref name="packed"/>'s operations, for the failures that name them.</summary>
+    private static IEnumerable<string> BucketNames(ReadOnlyMemory<byte> packed)
+    {
+        var offset = 0;
+        while (PackedBatch.TryReadOperation(packed, ref offset, out _, out var bucket, out _, out _))
+        {
+            yield return Encoding.UTF8.GetString(bucket.Span);
         }
     }
 }

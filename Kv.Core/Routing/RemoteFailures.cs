@@ -35,7 +35,7 @@ internal static class RemoteFailures
         _ => null,
     };
 
-    /// <summary>kv's exception for a request of <c>KV.Router.ExecuteMany</c> that failed on <paramref name="owner"/> with <paramref name="type"/> (a full type name) and <paramref name="message"/>.</summary>
+    /// <summary>kv's exception for an operation of <c>KV.Router.ExecuteMany</c> that failed on <paramref name="owner"/> with <paramref name="type"/> (a full type name) and <paramref name="message"/>.</summary>
     public static Exception FromReply(string type, string message, string bucket, NodeName owner) => type switch
     {
         _ when type == typeof(BucketStoppedException).FullName => new BucketStoppedException(bucket),

@@ -194,17 +194,18 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
         return OwnerCall.ExecuteAsync(_node!, owner, request, hops + 1, Timeout, cancellationToken);
     }
 
-    /// <summary>The node owning <paramref name="bucket"/>, or <see langword="null"/> when it is this one.</summary>
+    /// <summary>The node owning the bucket named by the UTF-8 bytes <paramref name="bucket"/> (not empty), or <see langword="null"/> when it is this one.</summary>
     /// <exception cref="RoutingException">No table entry holds the bucket.</exception>
-    internal NodeName? OwnerOf(string bucket) => Owner(bucket);
+    internal NodeName? OwnerOf(ReadOnlySpan<byte> bucket) => Owner(bucket);
 
-    /// <summary>Carries out <paramref name="request"/> on this node's registry, whatever the table says.</summary>
-    internal BucketReply ExecuteHere(in BucketRequest request) =>
-        registry.Execute(request.Operation, request.Bucket, request.Key, request.Value);
+    /// <summary>Carries out an operation on this node's registry, whatever the table says.</summary>
+    internal BucketReply ExecuteHere(BucketOperation operation, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) =>
+        registry.Execute(operation, bucket, key, value);
 
-    /// <summary>Runs <paramref name="requests"/> on <paramref name="owner"/> in order, as one rpc; each outcome goes to its index in <paramref name="outcomes"/>.</summary>
-    internal Task ExecuteManyAsync(NodeName owner, IReadOnlyList<(int Index, BucketRequest Request)> requests, BucketOutcome[] outcomes, CancellationToken cancellationToken) =>
-        OwnerCall.ExecuteManyAsync(_node!, owner, requests, outcomes, Timeout, cancellationToken);
+    /// <summary>Runs the <paramref name="packed"/> operations (<see cref="PackedBatch"/>) on <paramref name="owner"/> in order, as one rpc; the outcome of the i-th goes to <paramref name="outcomes"/>[<paramref name="indices"/>[i]].</summary>
+    /// <returns>Whether the owner replied (<see cref="OwnerCall.ExecuteManyAsync"/>).</returns>
+    internal Task<bool> ExecuteManyAsync(NodeName owner, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes, CancellationToken cancellationToken) =>
+        OwnerCall.ExecuteManyAsync(_node!, owner, packed, indices, outcomes, Timeout, cancellationToken);
 
     internal async Task<object?> RouteAsync(string bucket, string module, string function, object?[] args, long hops, CancellationToken cancellationToken)
     {

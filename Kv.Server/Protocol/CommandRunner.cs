@@ -47,7 +47,7 @@ internal sealed class CommandRunner(Router router, ILogger logger)
             return true;
         }
 
-        WriteReply(command.Operation, reply, output);
+        WriteReply(command.Operation, reply.Status, reply.Value, output);
         return true;
     }
 
@@ -63,13 +63,13 @@ internal sealed class CommandRunner(Router router, ILogger logger)
         }
         else
         {
-            WriteReply(operation, outcome.Reply, output);
+            WriteReply(operation, outcome.Status, outcome.Value is { } value ? value.Span : default, output);
         }
     }
 
-    private static void WriteReply(BucketOperation operation, in BucketReply reply, IBufferWriter<byte> output)
+    private static void WriteReply(BucketOperation operation, BucketStatus status, ReadOnlySpan<byte> value, IBufferWriter<byte> output)
     {
-        if (reply.Status == BucketStatus.NotFound)
+        if (status == BucketStatus.NotFound)
         {
             output.Write(Replies.NotFound);
             return;
@@ -78,11 +78,7 @@ internal sealed class CommandRunner(Router router, ILogger logger)
         if (operation == BucketOperation.Get)
         {
             // The value's line: empty when the key is absent.
-            if (reply.Value is { } value)
-            {
-                output.Write(value);
-            }
-
+            output.Write(value);
             output.Write(Replies.LineEnd);
         }
 
