@@ -46,7 +46,8 @@ internal static class OwnerCall
         object? reply;
         try
         {
-            reply = await node.CallAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [packed, 1L], timeout, cancellationToken);
+            // Inline: what follows, and the client's session after it, writes replies and reads on; it never blocks.
+            reply = await node.CallInlineAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [packed, 1L], timeout, cancellationToken);
         }
         catch (Exception ex) when (RemoteFailures.Translate(ex, string.Empty, owner) is not null)
         {

@@ -18,14 +18,14 @@ internal sealed partial class ConnectionManager
     /// <see cref="RpcException"/> (<see cref="RpcFailure.NoConnection"/>, <see cref="RpcFailure.Timeout"/>)
     /// when the link cannot be set up by <paramref name="deadline"/>.
     /// </returns>
-    public Task<object?> CallAsync(NodeName peer, string module, string function, object?[] args, Pid? groupLeader, long deadline, CancellationToken cancellationToken)
+    public Task<object?> CallAsync(NodeName peer, string module, string function, object?[] args, Pid? groupLeader, long deadline, bool inlineContinuation, CancellationToken cancellationToken)
     {
         try
         {
             var link = GetConnectionAsync(peer, deadline, cancellationToken);
             return link.IsCompletedSuccessfully
-                ? link.Result.CallAsync(module, function, args, groupLeader, deadline, cancellationToken)
-                : CallOnceLinkedAsync(link, module, function, args, groupLeader, deadline, cancellationToken);
+                ? link.Result.CallAsync(module, function, args, groupLeader, deadline, inlineContinuation, cancellationToken)
+                : CallOnceLinkedAsync(link, module, function, args, groupLeader, deadline, inlineContinuation, cancellationToken);
         }
         catch (RpcException failure)
         {
@@ -35,6 +35,6 @@ internal sealed partial class ConnectionManager
     }
 
     private static async Task<object?> CallOnceLinkedAsync(
-        ValueTask<NodeConnection> link, string module, string function, object?[] args, Pid? groupLeader, long deadline, CancellationToken cancellationToken) =>
-        await (await link).CallAsync(module, function, args, groupLeader, deadline, cancellationToken);
+        ValueTask<NodeConnection> link, string module, string function, object?[] args, Pid? groupLeader, long deadline, bool inlineContinuation, CancellationToken cancellationToken) =>
+        await (await link).CallAsync(module, function, args, groupLeader, deadline, inlineContinuation, cancellationToken);
 }

@@ -97,10 +97,10 @@ internal sealed class NodeConnection : IDisposable
     public FrameOutbox Outbox => _outbox;
 
     /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply until <paramref name="deadline"/> (<see cref="Environment.TickCount64"/> ms).</summary>
-    public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, long deadline, CancellationToken cancellationToken)
+    public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, long deadline, bool inlineContinuation, CancellationToken cancellationToken)
     {
         _metrics.CallSent();
-        var pending = new PendingRequest(deadline, module, function);
+        var pending = new PendingRequest(deadline, module, function, inlineContinuation);
         return RequestAsync(new RpcCallFrame(0, module, function, args, groupLeader), pending, cancellationToken);
     }
 

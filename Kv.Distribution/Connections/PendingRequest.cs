@@ -6,8 +6,13 @@ namespace Kv.Distribution.Connections;
 /// (the reply, the sweeper, the caller's cancellation or the link going down) completes it, with
 /// <see cref="Complete"/> or <see cref="Fail"/>, which also let go of the caller's token.
 /// </summary>
-internal class PendingRequest(long deadline, string module, string function)
-    : TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously)
+/// <remarks>
+/// The caller's continuation runs on the thread pool, unless the caller asked for it to run inline
+/// (<paramref name="inlineContinuation"/>, <see cref="Node.CallInlineAsync"/>): then it runs on the
+/// thread that completes the request, the link's read loop for a reply.
+/// </remarks>
+internal class PendingRequest(long deadline, string module, string function, bool inlineContinuation = false)
+    : TaskCompletionSource<object?>(inlineContinuation ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously)
 {
     private CancellationTokenRegistration _cancellation;
     private NodeConnection? _link;

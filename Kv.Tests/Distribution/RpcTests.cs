@@ -28,6 +28,22 @@ public sealed class RpcTests
     }
 
     [Fact]
+    public async Task CallInline_ContinuesOnTheLinksReadLoop_WhereCallContinuesOnThePool()
+    {
+        var (nodes, foo, bar) = await TwoNodesAsync();
+        await using var _ = nodes;
+        await foo.CallAsync(bar.Name, "Test.Functions", "Add", [1, 1], cancellationToken: Ct); // the link is up
+
+        Assert.Equal(42L, await foo.CallInlineAsync(bar.Name, "Test.Functions", "Add", [40, 2], cancellationToken: Ct));
+        var inline = Environment.StackTrace;
+        Assert.Equal(42L, await foo.CallAsync(bar.Name, "Test.Functions", "Add", [40, 2], cancellationToken: Ct));
+        var pooled = Environment.StackTrace;
+
+        Assert.Contains("NodeConnection.ReadLoopAsync", inline, StringComparison.Ordinal);
+        Assert.DoesNotContain("NodeConnection.ReadLoopAsync", pooled, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Call_RoundTripsEveryKindOfTerm()
     {
         var (nodes, foo, bar) = await TwoNodesAsync();
