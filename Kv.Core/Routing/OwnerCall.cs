@@ -35,33 +35,22 @@ internal static class OwnerCall
     }
 
     /// <summary>
-    /// Runs the <paramref name="packed"/> operations on <paramref name="owner"/> in order, as one rpc
-    /// (<c>KV.Router.ExecuteMany</c>, <see cref="PackedBatch"/>), and puts the i-th one's outcome at
-    /// <paramref name="outcomes"/>[<paramref name="indices"/>[i]]. A value is a slice of the reply.
-    /// A failure of the rpc itself (the owner cannot be reached, say) is every operation's.
+    /// Sends <paramref name="packed"/> operations (<see cref="PackedBatch"/>) to <paramref name="owner"/>
+    /// as one <c>KV.Router.ExecuteMany</c>, which runs them in order, and completes with its reply.
+    /// The continuation runs where the reply is read (<see cref="Node.CallInlineAsync"/>): it must
+    /// only hand the replies out, as <see cref="OwnerQueue"/> does.
     /// </summary>
-    /// <returns>Whether the owner replied: when not, the request may still be sent later (a busy link), and <paramref name="packed"/> must not be reused.</returns>
-    public static async Task<bool> ExecuteManyAsync(Node node, NodeName owner, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes, TimeSpan? timeout, CancellationToken cancellationToken)
+    public static Task<object?> ExecuteManyAsync(Node node, NodeName owner, ReadOnlyMemory<byte> packed, TimeSpan timeout) =>
+        node.CallInlineAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [packed, 1L], timeout);
+
+    /// <summary>
+    /// Reads the replies of <paramref name="packed"/>'s operations from <paramref name="reply"/> at
+    /// <paramref name="offset"/> (moved past them), the i-th into <paramref name="outcomes"/>[<paramref name="indices"/>[i]];
+    /// a value is a slice of the reply. Replies missing or malformed are answered as the owner's failure.
+    /// </summary>
+    public static void ReadReplies(object? reply, ref int offset, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes, NodeName owner)
     {
-        object? reply;
-        try
-        {
-            // Inline: what follows, and the client's session after it, writes replies and reads on; it never blocks.
-            reply = await node.CallInlineAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [packed, 1L], timeout, cancellationToken);
-        }
-        catch (Exception ex) when (RemoteFailures.Translate(ex, string.Empty, owner) is not null)
-        {
-            var i = 0;
-            foreach (var bucket in BucketNames(packed))
-            {
-                outcomes[indices[i++]] = BucketOutcome.Failed(RemoteFailures.Translate(ex, bucket, owner)!);
-            }
-
-            return false;
-        }
-
         var replies = reply as byte[] ?? [];
-        var offset = 0;
         var read = 0;
         try
         {
@@ -75,15 +64,32 @@ internal static class OwnerCall
         catch (ArgumentException)
         {
             // A malformed reply: what was read stands, the rest are answered below.
+            offset = replies.Length;
         }
 
         if (read < indices.Count)
         {
-            var answered = reply is byte[] ? $"{read} replies of {indices.Count}" : reply ?? "nil";
+            var answered = reply is byte[] ? $"too few replies ({read} of {indices.Count} here)" : reply ?? "nil";
             foreach (var bucket in BucketNames(packed).Skip(read))
             {
                 outcomes[indices[read++]] = BucketOutcome.Failed(new BucketUnavailableException(bucket, owner.ToString(), $"it answered {answered}, which is not the batch's replies", null));
             }
+        }
+    }
+
+    /// <summary>Answers every one of <paramref name="packed"/>'s operations with kv's exception for <paramref name="failure"/>, the rpc's.</summary>
+    /// <returns><see langword="false"/> when <paramref name="failure"/> is not one kv translates (cancellation, say).</returns>
+    public static bool FailAll(Exception failure, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes, NodeName owner)
+    {
+        if (RemoteFailures.Translate(failure, string.Empty, owner) is null)
+        {
+            return false;
+        }
+
+        var i = 0;
+        foreach (var bucket in BucketNames(packed))
+        {
+            outcomes[indices[i++]] = BucketOutcome.Failed(RemoteFailures.Translate(failure, bucket, owner)!);
         }
 
         return true;

@@ -78,8 +78,11 @@ public sealed class RoutedBatch(Router router)
         return index;
     }
 
-    /// <summary>Runs every operation added for other nodes, each owner's in one rpc; completes when all have their outcome. Only cancellation is thrown.</summary>
-    public async Task ExecuteAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every operation added for other nodes, each owner's in one rpc (which may carry other
+    /// batches' too); completes when all have their outcome, within the router's timeout.
+    /// </summary>
+    public async Task ExecuteAsync()
     {
         Task? first = null;
         List<Task>? all = null;
@@ -87,7 +90,7 @@ public sealed class RoutedBatch(Router router)
         {
             if (request.Indices.Count > 0)
             {
-                var call = request.ExecuteAsync(router, _outcomes, cancellationToken);
+                var call = request.ExecuteAsync(router, _outcomes);
                 if (first is null)
                 {
                     first = call;
@@ -163,7 +166,7 @@ public sealed class RoutedBatch(Router router)
         /// <summary>Whether the last call had no reply: its frame may still go out, encoded from <see cref="Packed"/>, which must not be reused.</summary>
         public bool Unanswered { get; private set; }
 
-        public async Task ExecuteAsync(Router router, BucketOutcome[] outcomes, CancellationToken cancellationToken) =>
-            Unanswered = !await router.ExecuteManyAsync(Owner, Packed.WrittenMemory, Indices, outcomes, cancellationToken);
+        public async Task ExecuteAsync(Router router, BucketOutcome[] outcomes) =>
+            Unanswered = !await router.ExecuteManyAsync(Owner, Packed.WrittenMemory, Indices, outcomes);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
@@ -39,6 +40,7 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     /// <summary>How many times a request may be passed on before the tables are declared to disagree.</summary>
     public const int MaxHops = 3;
 
+    private readonly ConcurrentDictionary<NodeName, OwnerQueue> _queues = new();
     private Node? _node;
 
     /// <summary>The routing table.</summary>
@@ -202,10 +204,15 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     internal BucketReply ExecuteHere(BucketOperation operation, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) =>
         registry.Execute(operation, bucket, key, value);
 
-    /// <summary>Runs the <paramref name="packed"/> operations (<see cref="PackedBatch"/>) on <paramref name="owner"/> in order, as one rpc; the outcome of the i-th goes to <paramref name="outcomes"/>[<paramref name="indices"/>[i]].</summary>
-    /// <returns>Whether the owner replied (<see cref="OwnerCall.ExecuteManyAsync"/>).</returns>
-    internal Task<bool> ExecuteManyAsync(NodeName owner, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes, CancellationToken cancellationToken) =>
-        OwnerCall.ExecuteManyAsync(_node!, owner, packed, indices, outcomes, Timeout, cancellationToken);
+    /// <summary>
+    /// Runs the <paramref name="packed"/> operations (<see cref="PackedBatch"/>) on <paramref name="owner"/>
+    /// in order, in one <c>KV.Router.ExecuteMany</c> that may carry other clients' too (<see cref="OwnerQueue"/>);
+    /// the outcome of the i-th goes to <paramref name="outcomes"/>[<paramref name="indices"/>[i]].
+    /// Completes within <see cref="Timeout"/>.
+    /// </summary>
+    /// <returns>Whether the owner replied (<see cref="OwnerQueue.ExecuteAsync"/>).</returns>
+    internal Task<bool> ExecuteManyAsync(NodeName owner, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes) =>
+        _queues.GetOrAdd(owner, static (owner, router) => new OwnerQueue(router._node!, owner, router.Timeout), this).ExecuteAsync(packed, indices, outcomes);
 
     internal async Task<object?> RouteAsync(string bucket, string module, string function, object?[] args, long hops, CancellationToken cancellationToken)
     {

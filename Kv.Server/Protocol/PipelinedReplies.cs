@@ -49,11 +49,10 @@ internal sealed class PipelinedReplies(CommandRunner runner)
         _batch.Add(command.Operation, command.Bucket, command.Key, command.Value);
     }
 
-    /// <summary>Runs the routed commands and writes every reply, routed and held, in order to <paramref name="output"/>.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async ValueTask FlushAsync(IBufferWriter<byte> output, CancellationToken cancellationToken)
+    /// <summary>Runs the routed commands and writes every reply, routed and held, in order to <paramref name="output"/>; within the router's timeout.</summary>
+    public async ValueTask FlushAsync(IBufferWriter<byte> output)
     {
-        await _batch.ExecuteAsync(cancellationToken);
+        await _batch.ExecuteAsync();
         var written = 0;
         for (var i = 0; i < _routed.Count; i++)
         {

@@ -1,0 +1,160 @@
+using System.Buffers;
+using Kv.Distribution;
+using Kv.Distribution.Nodes;
+
+namespace Kv.Core.Routing;
+
+/// <summary>
+/// The routed batches of every client on their way to one owner, at most <see cref="Window"/>
+/// <c>KV.Router.ExecuteMany</c> calls at a time: a batch that comes while that many are in flight
+/// waits with the others that come, and they all go as one call when one returns (group commit).
+/// A lone client's batch goes at once; under load, many clients' commands share one frame, one
+/// dispatch on the owner and one reply.
+/// </summary>
+/// <remarks>
+/// <para>Order: a client has one batch in flight at a time (its session awaits it), and the owner
+/// runs a call's operations in order, so each client's commands run as it sent them.</para>
+/// <para>Bounds: a waiting call holds at most <see cref="MaxWaitingBytes"/> of operations; a batch
+/// that would take it past goes at once, beyond the window. Every batch has the router's timeout
+/// from the moment it is queued: a call carries the earliest deadline of the batches it holds.</para>
+/// <para>Thread-safe. A call's reply is handed out where it is read, on the link's read loop
+/// (<see cref="Node.CallInlineAsync"/>), and so are the sessions' continuations.</para>
+/// </remarks>
+internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
+{
+    /// <summary>The most calls in flight to the owner before batches wait to go together.</summary>
+    public const int Window = 2;
+
+    /// <summary>The most bytes of operations a waiting call gathers.</summary>
+    public const int MaxWaitingBytes = 1024 * 1024;
+
+    private readonly Lock _gate = new();
+    private int _inFlight;
+    private Call? _waiting;
+
+    /// <summary>
+    /// Sends <paramref name="packed"/> operations, alone or with other clients', and puts the i-th
+    /// one's outcome at <paramref name="outcomes"/>[<paramref name="indices"/>[i]].
+    /// </summary>
+    /// <returns>Whether the owner replied: when not, <paramref name="packed"/> may still be read by a frame that goes out late, and must not be reused.</returns>
+    public Task<bool> ExecuteAsync(ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes)
+    {
+        var batch = new Batch(packed, indices, outcomes, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+        Call? now = null;
+        lock (_gate)
+        {
+            if (_inFlight < Window)
+            {
+                _inFlight++;
+                now = new Call(batch);
+            }
+            else if (_waiting is { } waiting && waiting.Bytes + packed.Length > MaxWaitingBytes)
+            {
+                // Full: this batch goes alone, beyond the window, rather than wait unbounded.
+                _inFlight++;
+                now = new Call(batch);
+            }
+            else
+            {
+                (_waiting ??= new Call()).Add(batch);
+            }
+        }
+
+        if (now is not null)
+        {
+            _ = SendAsync(now);
+        }
+
+        return batch.Done.Task;
+    }
+
+    /// <summary>Sends <paramref name="call"/>, then the call that waited meanwhile, if any, in the same slot of the window.</summary>
+    private async Task SendAsync(Call call)
+    {
+        while (true)
+        {
+            try
+            {
+                var left = TimeSpan.FromMilliseconds(Math.Max(1, call.Deadline - Environment.TickCount64));
+                call.Answer(await OwnerCall.ExecuteManyAsync(node, owner, call.Packed, left), owner);
+            }
+            catch (Exception ex)
+            {
+                call.Fail(ex, owner);
+            }
+
+            lock (_gate)
+            {
+                if (_waiting is not { } next)
+                {
+                    _inFlight--;
+                    return;
+                }
+
+                (call, _waiting) = (next, null);
+            }
+        }
+    }
+
+    /// <summary>One client's batch: its operations, where their outcomes go, and when it must be answered by.</summary>
+    private sealed record Batch(ReadOnlyMemory<byte> Packed, IReadOnlyList<int> Indices, BucketOutcome[] Outcomes, long Deadline)
+    {
+        public TaskCompletionSource<bool> Done { get; } = new();
+    }
+
+    /// <summary>One <c>KV.Router.ExecuteMany</c>: the batches it carries, their operations one after another.</summary>
+    private sealed class Call
+    {
+        private readonly List<Batch> _batches = [];
+        private ArrayBufferWriter<byte>? _joined;
+
+        /// <summary>A call for <paramref name="batch"/> alone, which sends its operations as they are.</summary>
+        public Call(Batch batch) => _batches.Add(batch);
+
+        /// <summary>A call that gathers the batches that wait.</summary>
+        public Call()
+        {
+        }
+
+        public long Bytes => _joined?.WrittenCount ?? 0;
+
+        public long Deadline => _batches.Min(batch => batch.Deadline);
+
+        public ReadOnlyMemory<byte> Packed => _joined?.WrittenMemory ?? _batches[0].Packed;
+
+        public void Add(Batch batch)
+        {
+            _joined ??= new ArrayBufferWriter<byte>(Math.Max(4096, batch.Packed.Length * 4));
+            _joined.Write(batch.Packed.Span);
+            _batches.Add(batch);
+        }
+
+        /// <summary>Hands each batch its replies, in order, and completes it.</summary>
+        public void Answer(object? reply, NodeName owner)
+        {
+            var offset = 0;
+            foreach (var batch in _batches)
+            {
+                OwnerCall.ReadReplies(reply, ref offset, batch.Packed, batch.Indices, batch.Outcomes, owner);
+                batch.Done.TrySetResult(true);
+            }
+        }
+
+        /// <summary>Answers every batch with the call's failure.</summary>
+        public void Fail(Exception failure, NodeName owner)
+        {
+            foreach (var batch in _batches)
+            {
+                if (OwnerCall.FailAll(failure, batch.Packed, batch.Indices, batch.Outcomes, owner))
+                {
+                    // A batch sent as it was may yet go out from its own buffer; a joined one was copied.
+                    batch.Done.TrySetResult(_joined is not null);
+                }
+                else
+                {
+                    batch.Done.TrySetException(failure);
+                }
+            }
+        }
+    }
+}

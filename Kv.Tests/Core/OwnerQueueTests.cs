@@ -1,0 +1,54 @@
+using System.Text;
+using Kv.Core.Buckets;
+using Kv.Core.Routing;
+using Kv.Tests.Support;
+
+namespace Kv.Tests.Core;
+
+/// <summary>
+/// Concurrent clients' routed batches to one owner: while calls are in flight, the batches that
+/// come wait and go together in one <c>KV.Router.ExecuteMany</c>, and each gets its own replies.
+/// </summary>
+public sealed class OwnerQueueTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ConcurrentBatches_ToOneOwner_ShareCalls_AndEachGetsItsOwnReplies()
+    {
+        await using var cluster = await KvTestCluster.StartAsync();
+        var (foo, bar) = (cluster.Foo, cluster.Bar);
+        await foo.Router.ExecuteAsync(BucketRequest.Create("zebras"), Ct); // the link is up
+
+        var before = CallsServed(bar);
+        var puts = Batches(foo.Router, 64, i => (BucketOperation.Put, $"k{i}", $"v{i}"));
+        await Task.WhenAll(puts.Select(batch => batch.ExecuteAsync()));
+        var putCalls = CallsServed(bar) - before;
+
+        var gets = Batches(foo.Router, 64, i => (BucketOperation.Get, $"k{i}", string.Empty));
+        await Task.WhenAll(gets.Select(batch => batch.ExecuteAsync()));
+
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.Null(puts[i][0].Failure);
+            Assert.Null(gets[i][0].Failure);
+            Assert.Equal($"v{i}", Encoding.UTF8.GetString(gets[i][0].Value!.Value.Span));
+        }
+
+        Assert.True(bar.Registry.TryLookup("zebras", out var zebras));
+        Assert.Equal("v63", zebras.Get("k63"));
+        Assert.InRange(putCalls, 1, 32); // 64 batches, at most Window alone: the rest wait and go together
+    }
+
+    private static List<RoutedBatch> Batches(Router router, int count, Func<int, (BucketOperation Operation, string Key, string Value)> operation) =>
+        Enumerable.Range(0, count).Select(i =>
+        {
+            var (op, key, value) = operation(i);
+            var batch = new RoutedBatch(router);
+            batch.Add(op, "zebras"u8, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+            return batch;
+        }).ToList();
+
+    private static double CallsServed(KvTestNode node) =>
+        node.Node.Metrics.Read().Single(reading => reading.Instrument == "kv.dist.rpc.calls.served").Value;
+}
