@@ -76,9 +76,9 @@ internal sealed class RawAcceptor : IAsyncDisposable
         {
             await _acceptLoop;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            // Stopped.
+            // Stopped (a loop that was between two accepts finds the listener "not listening").
         }
 
         _stop.Dispose();
