@@ -5,8 +5,8 @@
 #
 #   Kv.Benchmarks/alternate-builds.sh OLD_CHECKOUT NEW_CHECKOUT [ROUNDS]
 set -euo pipefail
-old=${1:?the old build's checkout}
-new=${2:?the new build's checkout}
+old=${1:?the old build checkout}
+new=${2:?the new build checkout}
 rounds=${3:-2}
 modes=(
   "e2e rpc --callers 1,64,512 --duration 3 --warmup 1"
