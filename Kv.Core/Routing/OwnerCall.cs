@@ -7,9 +7,10 @@ using Kv.Distribution.Nodes;
 namespace Kv.Core.Routing;
 
 /// <summary>
-/// The one rpc that carries a bucket operation to the node that owns the bucket:
-/// <c>KV.Router.Execute</c> on <c>owner</c>, which checks its own table and runs it on its registry
-/// (or passes it on). Failures come back as kv's exceptions (<see cref="RemoteFailures"/>).
+/// The rpcs that carry bucket operations to the node that owns the bucket: <c>KV.Router.Execute</c>
+/// for one, <c>KV.Router.ExecuteMany</c> for many (packed, <see cref="PackedBatch"/>), on
+/// <c>owner</c>, which checks its own table and runs them on its registry (or passes them on).
+/// Failures come back as kv's exceptions (<see cref="RemoteFailures"/>).
 /// </summary>
 internal static class OwnerCall
 {
