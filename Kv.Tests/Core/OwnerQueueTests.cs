@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text;
+using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Tests.Support;
@@ -38,6 +40,26 @@ public sealed class OwnerQueueTests
         Assert.True(bar.Registry.TryLookup("zebras", out var zebras));
         Assert.Equal("v63", zebras.Get("k63"));
         Assert.InRange(putCalls, 1, 32); // 64 batches, at most Window alone: the rest wait and go together
+    }
+
+    [Fact]
+    public async Task BatchesQueuedBehindAnOwnerThatDoesNotAnswer_AreAllAnsweredUnavailable_WithinTheTimeout()
+    {
+        var timeout = TimeSpan.FromSeconds(1);
+        await using var cluster = await KvTestCluster.StartAsync(barRunsKv: false, timeout: timeout);
+        var never = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Bar.Node.Functions.Register(KvExports.RouterModule, KvExports.ExecuteMany, (byte[] operations, long hops) => never.Task);
+
+        var watch = Stopwatch.StartNew();
+        var batches = Batches(cluster.Foo.Router, 16, i => (BucketOperation.Get, $"k{i}", string.Empty));
+        await Task.WhenAll(batches.Select(batch => batch.ExecuteAsync()));
+        var took = watch.Elapsed;
+        never.SetResult(null);
+
+        // Two calls go at once, the other 14 batches wait behind them: each batch's deadline runs
+        // from when it was queued, so all end within about one timeout, not one per call in turn.
+        Assert.All(batches, batch => Assert.IsType<BucketUnavailableException>(batch[0].Failure));
+        Assert.InRange(took, timeout, timeout * 1.6);
     }
 
     private static List<RoutedBatch> Batches(Router router, int count, Func<int, (BucketOperation Operation, string Key, string Value)> operation) =>
