@@ -59,7 +59,7 @@ public sealed class OwnerQueueTests
         // Two calls go at once, the other 14 batches wait behind them: each batch's deadline runs
         // from when it was queued, so all end within about one timeout, not one per call in turn.
         Assert.All(batches, batch => Assert.IsType<BucketUnavailableException>(batch[0].Failure));
-        Assert.InRange(took, timeout, timeout * 1.6);
+        Assert.InRange(took, timeout, timeout * 1.8);
     }
 
     private static List<RoutedBatch> Batches(Router router, int count, Func<int, (BucketOperation Operation, string Key, string Value)> operation) =>
