@@ -6,8 +6,8 @@ namespace Kv.Core.Routing;
 
 /// <summary>
 /// Bucket operations gathered to travel together, as a client that pipelines sends them: those for
-/// one owner go as one rpc, <c>KV.Router.ExecuteMany</c>, packed as bytes (<see cref="PackedBatch"/>),
-/// which the owner runs in the order they were added (the order of the client's connection), each
+/// one owner go as one rpc, <c>KV.Router.ExecuteMany</c>, packed as bytes (<see cref="PackedBatch"/>)
+/// and joined by other clients' batches while calls are in flight (<see cref="OwnerQueue"/>), which the owner runs in the order they were added (the order of the client's connection), each
 /// checked against the owner's own table as <c>KV.Router.Execute</c> is; those for different
 /// owners go at once, side by side. Every operation gets its own outcome: one that fails does not
 /// fail the others.
@@ -19,12 +19,15 @@ namespace Kv.Core.Routing;
 /// decoded to strings on either side.</para>
 /// <para>Not thread-safe: one batch belongs to one client's connection, which fills it, runs it
 /// (<see cref="ExecuteAsync"/>), reads the outcomes and clears it again. It keeps its buffers for
-/// the next batch, up to a size (<see cref="KeptCapacity"/>).</para>
+/// the next batch, up to a size (<see cref="KeptCapacity"/>, <see cref="KeptOutcomes"/>).</para>
 /// </remarks>
 public sealed class RoutedBatch(Router router)
 {
     /// <summary>An owner's request buffer that grew past this is let go at <see cref="Clear"/>, so an idle client keeps little.</summary>
     private const int KeptCapacity = 16 * 1024;
+
+    /// <summary>An outcome table that grew past this many is let go at <see cref="Clear"/> too.</summary>
+    private const int KeptOutcomes = 64;
 
     private readonly List<OwnerRequest> _owners = [];
     private BucketOutcome[] _outcomes = new BucketOutcome[16];
@@ -109,7 +112,15 @@ public sealed class RoutedBatch(Router router)
     /// <summary>Empties it for the next batch: outcomes read before are no longer valid.</summary>
     public void Clear()
     {
-        Array.Clear(_outcomes, 0, _count);
+        if (_outcomes.Length > KeptOutcomes)
+        {
+            _outcomes = new BucketOutcome[16];
+        }
+        else
+        {
+            Array.Clear(_outcomes, 0, _count);
+        }
+
         _count = 0;
         Bytes = 0;
         for (var i = _owners.Count - 1; i >= 0; i--)
