@@ -75,10 +75,13 @@ public static class KvFunctions
         // Inline, as Execute, and in order: the operations of one client's pipeline, packed
         // (PackedBatch), which must run as it sent them. Each runs on the UTF-8 words it arrived
         // as, as a local command does; one the tables disagree on is passed on and awaited before
-        // the next runs. The replies go into one buffer, which the reply frame copies.
+        // the next runs. The replies go into one buffer, which the reply frame copies. A malformed
+        // request runs nothing: every record is checked before the first runs, and the call fails
+        // with the ArgumentException.
         [Export(KvExports.ExecuteMany, Inline = true)]
         public async ValueTask<object?> ExecuteMany(byte[] operations, long hops)
         {
+            PackedBatch.Check(operations);
             var replies = new ArrayBufferWriter<byte>(Math.Max(256, operations.Length));
             var offset = 0;
             while (PackedBatch.TryReadOperation(operations, ref offset, out var operation, out var bucket, out var key, out var value))

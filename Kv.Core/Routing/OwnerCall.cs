@@ -53,12 +53,13 @@ internal static class OwnerCall
     {
         var replies = reply as byte[] ?? [];
         var read = 0;
+        List<string>? buckets = null; // decoded once, for the failures that name them
         try
         {
             for (; read < indices.Count && PackedBatch.TryReadReply(replies, ref offset, out var status, out var value, out var failure); read++)
             {
                 outcomes[indices[read]] = failure is var (type, message)
-                    ? BucketOutcome.Failed(RemoteFailures.FromReply(type, message, BucketNames(packed).ElementAt(read), owner))
+                    ? BucketOutcome.Failed(RemoteFailures.FromReply(type, message, (buckets ??= [.. BucketNames(packed)])[read], owner))
                     : new BucketOutcome(status, value, null);
             }
         }

@@ -20,7 +20,8 @@ namespace Kv.Core.Routing;
 /// exist; <c>3, length:u32, type, length:u32, message</c> the operation failed with the exception
 /// of that full type name (UTF-8), so that one failure does not fail the others.</para>
 /// <para>A record that runs past the end of its bin is malformed: the reader throws
-/// <see cref="ArgumentException"/>, and the whole call fails as a bad argument.</para>
+/// <see cref="ArgumentException"/>; the owner checks every record before it runs any
+/// (<see cref="Check"/>), so the whole call fails with that exception and none of it runs.</para>
 /// </remarks>
 internal static class PackedBatch
 {
@@ -64,6 +65,17 @@ internal static class PackedBatch
         }
 
         return true;
+    }
+
+    /// <summary>Reads every operation of <paramref name="packed"/> once, so that a malformed one is found before any runs.</summary>
+    /// <exception cref="ArgumentException">A malformed record, or an empty bucket name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An operation number that is none.</exception>
+    public static void Check(ReadOnlyMemory<byte> packed)
+    {
+        var offset = 0;
+        while (TryReadOperation(packed, ref offset, out _, out _, out _, out _))
+        {
+        }
     }
 
     /// <summary>Appends the reply of an operation done with <paramref name="reply"/>.</summary>

@@ -50,9 +50,11 @@ internal sealed class PipelinedReplies(CommandRunner runner)
     }
 
     /// <summary>Runs the routed commands and writes every reply, routed and held, in order to <paramref name="output"/>; within the router's timeout.</summary>
-    public async ValueTask FlushAsync(IBufferWriter<byte> output)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the server stops): the session ends without its replies.</exception>
+    public async ValueTask FlushAsync(IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
-        await _batch.ExecuteAsync();
+        var routed = _batch.ExecuteAsync();
+        await (cancellationToken.CanBeCanceled && !routed.IsCompleted ? routed.WaitAsync(cancellationToken) : routed);
         var written = 0;
         for (var i = 0; i < _routed.Count; i++)
         {

@@ -108,13 +108,13 @@ internal sealed class ClientSession(
                 while ((status = AnswerLines(ref buffer, output)) == LineStatus.Line)
                 {
                     // Routed commands held as many as they may be: they go before the lines after them.
-                    await FlushRoutedAsync(output);
+                    await FlushRoutedAsync(output, stopping);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (_replies.IsHolding)
                 {
-                    await FlushRoutedAsync(output);
+                    await FlushRoutedAsync(output, stopping);
                 }
 
                 if (status == LineStatus.TooLong)
@@ -185,11 +185,11 @@ internal sealed class ClientSession(
     private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
     /// <summary>Sends the routed commands held so far and writes every held reply, in order, waiting for other nodes' answers.</summary>
-    private async ValueTask FlushRoutedAsync(PipeWriter output)
+    private async ValueTask FlushRoutedAsync(PipeWriter output, CancellationToken stopping)
     {
         // Waiting for another node is not idleness.
         Volatile.Write(ref _lastActivity, long.MaxValue);
-        await _replies.FlushAsync(output);
+        await _replies.FlushAsync(output, stopping);
         Touch();
     }
 

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
+using Kv.Distribution.Rpc;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Core;
@@ -60,6 +62,25 @@ public sealed class OwnerQueueTests
         // from when it was queued, so all end within about one timeout, not one per call in turn.
         Assert.All(batches, batch => Assert.IsType<BucketUnavailableException>(batch[0].Failure));
         Assert.InRange(took, timeout, timeout * 1.8);
+    }
+
+    [Fact]
+    public async Task AMalformedExecuteMany_RunsNoneOfItsOperations_AndFailsWithTheOwnersArgumentException()
+    {
+        await using var cluster = await KvTestCluster.StartAsync();
+        var (foo, bar) = (cluster.Foo, cluster.Bar);
+        await foo.Router.ExecuteAsync(BucketRequest.Create("zebras"), Ct);
+        var packed = new ArrayBufferWriter<byte>();
+        PackedBatch.WriteOperation(packed, BucketOperation.Put, "zebras"u8, "first"u8, "1"u8);
+        PackedBatch.WriteOperation(packed, BucketOperation.Put, "zebras"u8, "second"u8, "2"u8);
+        var truncated = packed.WrittenSpan[..^1].ToArray();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => foo.Node.CallAsync(bar.Node.Name, KvExports.RouterModule, KvExports.ExecuteMany, [truncated, 1L], cancellationToken: Ct));
+
+        Assert.Equal(RpcFailure.Exception, error.Failure);
+        Assert.Equal(typeof(ArgumentException).FullName, error.RemoteType);
+        Assert.True(bar.Registry.TryLookup("zebras", out var zebras));
+        Assert.Null(zebras.Get("first")); // the well-formed first operation did not run either
     }
 
     private static List<RoutedBatch> Batches(Router router, int count, Func<int, (BucketOperation Operation, string Key, string Value)> operation) =>

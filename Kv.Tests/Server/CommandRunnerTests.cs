@@ -70,7 +70,7 @@ public sealed class CommandRunnerTests
         if (!runner.TryRunHere(command, output))
         {
             routed.Route(command);
-            await routed.FlushAsync(output);
+            await routed.FlushAsync(output, Ct);
         }
 
         return Encoding.UTF8.GetString(output.WrittenSpan);
