@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Text;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 
 namespace Kv.Core.Application;
 
@@ -75,35 +75,44 @@ public static class KvFunctions
         // Inline, as Execute, and in order: the operations of one client's pipeline, packed
         // (PackedBatch), which must run as it sent them. Each runs on the UTF-8 words it arrived
         // as, as a local command does; one the tables disagree on is passed on and awaited before
-        // the next runs. The replies go into one buffer, which the reply frame copies. A malformed
-        // request runs nothing: every record is checked before the first runs, and the call fails
-        // with the ArgumentException.
+        // the next runs. The replies go into a pooled buffer, which the node gives back once the
+        // reply frame has copied it: a call of a thousand operations leaves no large array behind.
+        // A malformed request runs nothing: every record is checked before the first runs, and the
+        // call fails with the ArgumentException.
         [Export(KvExports.ExecuteMany, Inline = true)]
         public async ValueTask<object?> ExecuteMany(byte[] operations, long hops)
         {
             PackedBatch.Check(operations);
-            var replies = new ArrayBufferWriter<byte>(Math.Max(256, operations.Length));
-            var offset = 0;
-            while (PackedBatch.TryReadOperation(operations, ref offset, out var operation, out var bucket, out var key, out var value))
+            var replies = new PooledBufferWriter(Math.Max(256, operations.Length));
+            try
             {
-                try
+                var offset = 0;
+                while (PackedBatch.TryReadOperation(operations, ref offset, out var operation, out var bucket, out var key, out var value))
                 {
-                    if (router.TryExecuteHere(operation, bucket.Span, key.Span, value.Span, out var reply))
+                    try
                     {
-                        PackedBatch.WriteReply(replies, reply);
-                        continue;
-                    }
+                        if (router.TryExecuteHere(operation, bucket.Span, key.Span, value.Span, out var reply))
+                        {
+                            PackedBatch.WriteReply(replies, reply);
+                            continue;
+                        }
 
-                    var request = new BucketRequest(operation, Encoding.UTF8.GetString(bucket.Span), Encoding.UTF8.GetString(key.Span), operation == BucketOperation.Put ? value.ToArray() : null);
-                    PackedBatch.WriteReply(replies, await router.ExecuteAsync(request, hops, CancellationToken.None));
-                }
-                catch (Exception ex) when (ex is RoutingException or BucketStoppedException or BucketLimitException or BucketUnavailableException)
-                {
-                    PackedBatch.WriteFailure(replies, ex);
+                        var request = new BucketRequest(operation, Encoding.UTF8.GetString(bucket.Span), Encoding.UTF8.GetString(key.Span), operation == BucketOperation.Put ? value.ToArray() : null);
+                        PackedBatch.WriteReply(replies, await router.ExecuteAsync(request, hops, CancellationToken.None));
+                    }
+                    catch (Exception ex) when (ex is RoutingException or BucketStoppedException or BucketLimitException or BucketUnavailableException)
+                    {
+                        PackedBatch.WriteFailure(replies, ex);
+                    }
                 }
             }
+            catch
+            {
+                replies.Dispose();
+                throw;
+            }
 
-            return replies.WrittenMemory;
+            return replies;
         }
     }
 }

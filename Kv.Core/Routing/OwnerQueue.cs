@@ -1,6 +1,7 @@
 using System.Buffers;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Support;
 
 namespace Kv.Core.Routing;
 
@@ -106,7 +107,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
     private sealed class Call
     {
         private readonly List<Batch> _batches = [];
-        private ArrayBufferWriter<byte>? _joined;
+        private PooledBufferWriter? _joined;
 
         /// <summary>A call for <paramref name="batch"/> alone, which sends its operations as they are.</summary>
         public Call(Batch batch) => _batches.Add(batch);
@@ -116,7 +117,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
         {
         }
 
-        public long Bytes => _joined?.WrittenCount ?? 0;
+        public int Bytes => _joined?.WrittenCount ?? 0;
 
         public long Deadline => _batches.Min(batch => batch.Deadline);
 
@@ -124,12 +125,15 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
 
         public void Add(Batch batch)
         {
-            _joined ??= new ArrayBufferWriter<byte>(Math.Max(4096, batch.Packed.Length * 4));
+            _joined ??= new PooledBufferWriter(Math.Max(4096, batch.Packed.Length * 4));
             _joined.Write(batch.Packed.Span);
             _batches.Add(batch);
         }
 
-        /// <summary>Hands each batch its replies, in order, and completes it.</summary>
+        /// <summary>
+        /// Hands each batch its replies, in order, and completes it. The joined operations, which
+        /// went out since there is a reply, go back to the pool.
+        /// </summary>
         public void Answer(object? reply, NodeName owner)
         {
             var offset = 0;
@@ -138,6 +142,8 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
                 OwnerCall.ReadReplies(reply, ref offset, batch.Packed, batch.Indices, batch.Outcomes, owner);
                 batch.Done.TrySetResult(true);
             }
+
+            _joined?.Dispose();
         }
 
         /// <summary>Answers every batch with the call's failure.</summary>
@@ -147,7 +153,8 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
             {
                 if (OwnerCall.FailAll(failure, batch.Packed, batch.Indices, batch.Outcomes, owner))
                 {
-                    // A batch sent as it was may yet go out from its own buffer; a joined one was copied.
+                    // A batch sent as it was may yet go out from its own buffer; a joined one was
+                    // copied, and the copy, which may yet go out too, is left to the collector.
                     batch.Done.TrySetResult(_joined is not null);
                 }
                 else

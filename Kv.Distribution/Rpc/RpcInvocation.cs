@@ -1,6 +1,7 @@
 using Kv.Distribution.Connections;
 using Kv.Distribution.Control;
 using Kv.Distribution.Processes;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ namespace Kv.Distribution.Rpc;
 /// <summary>
 /// One rpc served for a peer: runs the function (<see cref="FunctionInvoker.CallAsync"/>) and replies
 /// on the link with its value or its failure. Runs as a thread-pool work item of its own, or, for
-/// an inline function, right on the read loop up to its first await.
+/// an inline function, right on the read loop up to its first await. A value that is a
+/// <see cref="PooledBufferWriter"/> is disposed once its reply frame is written (or cannot be).
 /// </summary>
 internal sealed class RpcInvocation(FunctionInvoker invoker, NodeConnection connection, RpcCallFrame call, ILogger logger) : IThreadPoolWorkItem
 {
@@ -48,6 +50,11 @@ internal sealed class RpcInvocation(FunctionInvoker invoker, NodeConnection conn
             // The value cannot be sent: tell the caller why instead of leaving it to time out.
             DistributionLog.RpcReplyFailed(logger, connection.Peer.ToString(), call.Module, call.Function, ex);
             connection.Send(new RpcReplyFrame(call.CallId, RpcOutcome.Exception, new object?[] { ex.GetType().FullName, $"the result of {call.Module}.{call.Function} cannot be sent: {ex.Message}" }));
+        }
+        finally
+        {
+            // The frame holds a copy of a pooled value's bytes (or the link is gone): its array goes back.
+            (reply.Payload as PooledBufferWriter)?.Dispose();
         }
     }
 }

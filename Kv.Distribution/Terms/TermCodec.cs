@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections;
 using System.Collections.Concurrent;
 using Kv.Distribution.Nodes;
+using Kv.Distribution.Support;
 using MessagePack;
 
 namespace Kv.Distribution.Terms;
@@ -9,7 +10,9 @@ namespace Kv.Distribution.Terms;
 /// <summary>
 /// Writes and reads the terms that cross the wire: <see langword="null"/>, booleans, integers
 /// (read back as <see cref="long"/>, or <see cref="ulong"/> above its range), floating point
-/// numbers (read back as <see cref="double"/>), strings, byte arrays, arrays (read back as
+/// numbers (read back as <see cref="double"/>), strings, byte arrays (written from a <c>byte[]</c>,
+/// a <c>ReadOnlyMemory&lt;byte&gt;</c> or a <see cref="PooledBufferWriter"/>'s bytes, read back as
+/// <c>byte[]</c>), arrays (read back as
 /// <c>object?[]</c>), maps (read back as <c>Dictionary&lt;object, object?&gt;</c>),
 /// <see cref="Atom"/>, <see cref="Pid"/>, <see cref="Ref"/>, and user types registered with
 /// <see cref="Register{T}"/>.
@@ -124,6 +127,7 @@ public sealed partial class TermCodec
             case ulong u64: writer.Write(u64); break;
             case float f: writer.Write(f); break;
             case ReadOnlyMemory<byte> memory: writer.Write(memory.Span); break;
+            case PooledBufferWriter pooled: writer.Write(pooled.WrittenMemory.Span); break;
             case IDictionary map: WriteMap(ref writer, map, depth); break;
             case object?[] array: WriteItems(ref writer, array, depth); break;
             case IList list: WriteList(ref writer, list, depth); break;

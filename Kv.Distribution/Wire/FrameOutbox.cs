@@ -195,7 +195,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
             _stream = stream;
             _onFailure = onFailure;
             _detachedFrames = 0;
-            if (_closed || _flushing || _corked || _pending.Length == 0)
+            if (_closed || _flushing || _corked || _pending.WrittenCount == 0)
             {
                 return;
             }
@@ -239,7 +239,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
         lock (_gate)
         {
             _corked = false;
-            if (_flushing || _closed || _stream is null || _pending.Length == 0)
+            if (_flushing || _closed || _stream is null || _pending.WrittenCount == 0)
             {
                 return;
             }
@@ -303,7 +303,7 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
                 FrameBuffer batch;
                 lock (_gate)
                 {
-                    if (_pending.Length == 0 || _closed)
+                    if (_pending.WrittenCount == 0 || _closed)
                     {
                         _flushing = false;
                         return;
@@ -316,11 +316,11 @@ internal sealed class FrameOutbox : IDisposable, IThreadPoolWorkItem
 
                 await _stream!.WriteAsync(batch.WrittenMemory);
                 LastWrite = Environment.TickCount64;
-                _metrics.Sent(batch.Length);
+                _metrics.Sent(batch.WrittenCount);
                 TaskCompletionSource? writable = null;
                 lock (_gate)
                 {
-                    _queued -= batch.Length;
+                    _queued -= batch.WrittenCount;
                     if (_writable is not null && _queued <= _busyBytes)
                     {
                         (writable, _writable) = (_writable, null);

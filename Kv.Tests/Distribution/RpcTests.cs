@@ -1,3 +1,4 @@
+using System.Text;
 using Kv.Distribution;
 using Kv.Distribution.Rpc;
 using Kv.Tests.Support;
@@ -41,6 +42,19 @@ public sealed class RpcTests
 
         Assert.Contains("NodeConnection.ReadLoopAsync", inline, StringComparison.Ordinal);
         Assert.DoesNotContain("NodeConnection.ReadLoopAsync", pooled, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PooledValue_ArrivesAsItsBytes_AndGoesBackToThePoolOnceSent()
+    {
+        var (nodes, foo, bar) = await TwoNodesAsync();
+        await using var _ = nodes;
+        var text = $"pooled {Guid.NewGuid()}";
+
+        var reply = await foo.CallAsync(bar.Name, "Test.Functions", "Pooled", [text], cancellationToken: Ct);
+
+        Assert.Equal(Encoding.UTF8.GetBytes(text), Assert.IsType<byte[]>(reply));
+        Assert.Equal(0, TestFunctions.PooledReplies[text].WrittenCount); // disposed: its array went back
     }
 
     [Fact]

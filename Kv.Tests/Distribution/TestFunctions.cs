@@ -1,5 +1,9 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 
 namespace Kv.Tests.Distribution;
@@ -26,6 +30,19 @@ internal static class TestFunctions
 
     [Export]
     public static object Unsendable() => new Version(1, 2);
+
+    /// <summary>The buffers <see cref="Pooled"/> returned, by their text, for the test to look at after the call.</summary>
+    public static ConcurrentDictionary<string, PooledBufferWriter> PooledReplies { get; } = new();
+
+    /// <summary>Returns <paramref name="text"/>'s UTF-8 bytes in a pooled buffer, which the node gives back once sent.</summary>
+    [Export]
+    public static PooledBufferWriter Pooled(string text)
+    {
+        var buffer = new PooledBufferWriter();
+        buffer.Write(Encoding.UTF8.GetBytes(text));
+        PooledReplies[text] = buffer;
+        return buffer;
+    }
 
     /// <summary>A process that answers <c>[from, n]</c> with <c>["pong", n]</c>, forever.</summary>
     [Export]
