@@ -154,7 +154,10 @@ internal sealed class NodeConnection : IDisposable
     /// <summary>
     /// Posts a request's frame: the write goes to the pool, behind the continuations of replies that
     /// came in the same read, so that the requests they make share it (a lone caller loses nothing,
-    /// measured). A frame that cannot be sent fails its request.
+    /// measured). An inline request (<see cref="PendingRequest.IsInline"/>) is written on this thread
+    /// instead, unless a write is under way or the read loop holds writes while it dispatches: its
+    /// caller is a socket's loop, which has no reply continuations to wait for, and a hop to the pool
+    /// would cost a thread's wake-up per request. A frame that cannot be sent fails its request.
     /// </summary>
     private void Post<T>(in T request, ulong requestId, PendingRequest pending)
         where T : struct, IFrameContent
@@ -162,7 +165,8 @@ internal sealed class NodeConnection : IDisposable
         Exception? failure;
         try
         {
-            failure = _outbox.Post(request) ? null : NoConnection("closing");
+            var queued = pending.IsInline ? _outbox.Send(request) : _outbox.Post(request);
+            failure = queued ? null : NoConnection("closing");
         }
         catch (Exception ex) when (ex is TermException or FrameTooLargeException)
         {

@@ -9,7 +9,8 @@ namespace Kv.Distribution.Connections;
 /// <remarks>
 /// The caller's continuation runs on the thread pool, unless the caller asked for it to run inline
 /// (<paramref name="inlineContinuation"/>, <see cref="Node.CallInlineAsync"/>): then it runs on the
-/// thread that completes the request, the link's read loop for a reply.
+/// thread that completes the request, the link's read loop for a reply, and the request is written
+/// on the caller's thread too.
 /// </remarks>
 internal class PendingRequest(long deadline, string module, string function, bool inlineContinuation = false)
     : TaskCompletionSource<object?>(inlineContinuation ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously)
@@ -20,6 +21,9 @@ internal class PendingRequest(long deadline, string module, string function, boo
 
     /// <summary>When it times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
     public long Deadline { get; } = deadline;
+
+    /// <summary>Whether the caller's continuation runs where the request completes, and its frame is written where it is made.</summary>
+    public bool IsInline { get; } = inlineContinuation;
 
     /// <summary>What was asked, for the timeout's message (composed only then).</summary>
     public virtual string What => $"{module}.{function}";

@@ -45,6 +45,23 @@ public sealed class RpcTests
     }
 
     [Fact]
+    public async Task CallInline_WritesItsRequestBeforeItReturns_InsteadOfOnThePool()
+    {
+        var (nodes, foo, bar) = await TwoNodesAsync();
+        await using var _ = nodes;
+        await foo.CallAsync(bar.Name, "Test.Functions", "Add", [1, 1], cancellationToken: Ct); // the link is up, and idle
+        var writes = Writes(foo);
+
+        var call = foo.CallInlineAsync(bar.Name, "Test.Functions", "Add", [40, 2], cancellationToken: Ct);
+
+        Assert.Equal(writes + 1, Writes(foo));
+        Assert.Equal(42L, await call);
+    }
+
+    private static double Writes(Node node) =>
+        node.Metrics.Read().Where(r => r.Instrument == "kv.dist.writes").Sum(r => r.Value);
+
+    [Fact]
     public async Task PooledValue_ArrivesAsItsBytes_AndGoesBackToThePoolOnceSent()
     {
         var (nodes, foo, bar) = await TwoNodesAsync();
