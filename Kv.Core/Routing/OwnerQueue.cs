@@ -110,7 +110,11 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
         private PooledBufferWriter? _joined;
 
         /// <summary>A call for <paramref name="batch"/> alone, which sends its operations as they are.</summary>
-        public Call(Batch batch) => _batches.Add(batch);
+        public Call(Batch batch)
+        {
+            _batches.Add(batch);
+            Deadline = batch.Deadline;
+        }
 
         /// <summary>A call that gathers the batches that wait.</summary>
         public Call()
@@ -119,7 +123,8 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
 
         public int Bytes => _joined?.WrittenCount ?? 0;
 
-        public long Deadline => _batches.Min(batch => batch.Deadline);
+        /// <summary>The earliest deadline of the batches it carries.</summary>
+        public long Deadline { get; private set; } = long.MaxValue;
 
         public ReadOnlyMemory<byte> Packed => _joined?.WrittenMemory ?? _batches[0].Packed;
 
@@ -128,6 +133,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
             _joined ??= new PooledBufferWriter(Math.Max(4096, batch.Packed.Length * 4));
             _joined.Write(batch.Packed.Span);
             _batches.Add(batch);
+            Deadline = Math.Min(Deadline, batch.Deadline);
         }
 
         /// <summary>
