@@ -32,6 +32,9 @@ public sealed class DistributionMetrics : IDisposable
     private long _busyMilliseconds;
     private Func<IEnumerable<Measurement<long>>> _queuedBytes = static () => [];
 
+    /// <summary>The socket writes on links so far (<c>kv.dist.writes</c>), read at once, without the meter: for tests that time a write.</summary>
+    internal long Writes => Interlocked.Read(ref _writesOut);
+
     /// <summary>Creates the instruments, on a meter of <paramref name="meterFactory"/> when given.</summary>
     public DistributionMetrics(IMeterFactory? meterFactory = null)
     {
