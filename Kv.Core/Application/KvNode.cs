@@ -44,6 +44,8 @@ public sealed class KvNode : IAsyncDisposable
     /// <param name="metrics">The node's instruments; new ones when null.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="ArgumentException">A module has no static <c>[Export]</c> method (nothing is left running).</exception>
+    /// <exception cref="Kv.Distribution.Processes.ExitException">The application's supervision tree did not come up within 5 s (nothing is left running).</exception>
+    /// <remarks>When it returns, the application's tree is up: <c>KV.Supervisor</c>, <c>KV.Registry</c> and <c>RouterTasks</c> are registered.</remarks>
     public static async Task<KvNode> StartAsync(KvNodeOptions options, ILoggerFactory? loggerFactory = null, DistributionMetrics? metrics = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,7 +65,7 @@ public sealed class KvNode : IAsyncDisposable
                 ConsoleForwarding.Install(node);
             }
 
-            return new KvNode(node, router, KvApplication.Start(node, router.Registry, router));
+            return new KvNode(node, router, await KvApplication.StartAsync(node, router.Registry, router, cancellationToken));
         }
         catch
         {

@@ -36,20 +36,36 @@ public abstract class GenServer
     /// <summary>The server's own process, once started.</summary>
     protected ProcessContext Context => _context ?? throw new InvalidOperationException("The server has not started.");
 
-    /// <summary>Starts <paramref name="server"/> in a new process on <paramref name="node"/>, registered as <paramref name="name"/> when given.</summary>
+    /// <summary>
+    /// Starts <paramref name="server"/> in a new process on <paramref name="node"/>, registered as
+    /// <paramref name="name"/> when given: the name is taken before this returns, so the server can
+    /// be found by it at once (its messages wait in its mailbox until its init has run). A name
+    /// another process holds ends the new one with <c>[already_started, name]</c>.
+    /// </summary>
     public static Pid Start(Node node, GenServer server, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(server);
-        return node.Spawn(context => server.RunAsync(context, name));
+        return Named(node, node.Spawn(context => server.RunAsync(context, name)), name);
     }
 
-    /// <summary>Starts <paramref name="server"/> in a new process linked to <paramref name="parent"/> (as a supervisor starts its children).</summary>
+    /// <summary>Starts <paramref name="server"/> in a new process linked to <paramref name="parent"/> (as a supervisor starts its children), named as <see cref="Start"/> names it.</summary>
     public static Pid StartLink(ProcessContext parent, GenServer server, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(server);
-        return parent.SpawnLink(context => server.RunAsync(context, name));
+        return Named(parent.Node, parent.SpawnLink(context => server.RunAsync(context, name)), name);
+    }
+
+    /// <summary>Registers <paramref name="name"/> for the new server <paramref name="pid"/> if it is free; the server checks it again when it runs (<see cref="RunAsync"/>).</summary>
+    private static Pid Named(Node node, Pid pid, string? name)
+    {
+        if (name is not null)
+        {
+            node.Register(name, pid);
+        }
+
+        return pid;
     }
 
     /// <summary>
@@ -135,7 +151,8 @@ public abstract class GenServer
     private async Task RunAsync(ProcessContext context, string? name)
     {
         _context = context;
-        if (name is not null && !context.Register(name))
+        // Named when started, unless the process ran first (it registers itself then) or the name is another's.
+        if (name is not null && !context.Register(name) && context.Node.WhereIs(name) != context.Self)
         {
             throw new ExitException(new object?[] { new Atom("already_started"), name });
         }

@@ -55,13 +55,33 @@ public sealed class GenServerTests
     }
 
     [Fact]
+    public async Task Start_WithAName_IsFoundByIt_WhenItReturns_AndASecondWithTheNameEnds()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("solo");
+
+        var first = GenServer.Start(node, new Counter(), "counter");
+        Assert.Equal(first, node.WhereIs("counter"));
+
+        var reason = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Spawn(async context =>
+        {
+            context.TrapExits = true;
+            GenServer.StartLink(context, new Counter(), "counter");
+            reason.SetResult(((ExitMessage)(await context.ReceiveAsync(m => m is ExitMessage, TimeSpan.FromSeconds(5)))!).Reason);
+        });
+        Assert.Equal(new object?[] { new Atom("already_started"), "counter" }, await reason.Task.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.Equal(first, node.WhereIs("counter"));
+        Assert.Equal(0L, await GenServer.CallAsync(node, ServerRef.To("counter", node.Name), "get", cancellationToken: Ct));
+    }
+
+    [Fact]
     public async Task Call_ToANamedServerOnAnotherNode_Works()
     {
         await using var nodes = new TestNodes();
         var foo = await nodes.StartAsync("foo");
         var bar = await nodes.StartAsync("bar");
         GenServer.Start(bar, new Counter(), "counter");
-        await Eventually.TrueAsync(() => bar.WhereIs("counter") is not null, "the server to register");
 
         GenServer.Cast(foo, ServerRef.To("counter", bar.Name), 7L);
 
@@ -104,7 +124,6 @@ public sealed class GenServerTests
         var foo = await nodes.StartAsync("foo");
         var bar = await nodes.StartAsync("bar");
         GenServer.Start(bar, new Counter(), "counter");
-        await Eventually.TrueAsync(() => bar.WhereIs("counter") is not null, "the server to register");
 
         await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => GenServer.CallAsync(foo, ServerRef.To("counter", bar.Name), "get", cancellationToken: Ct)));
 

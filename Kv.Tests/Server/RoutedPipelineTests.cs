@@ -103,8 +103,7 @@ public sealed class RoutedPipelineTests
             var node = await nodes.StartAsync(name);
             var registry = new BucketRegistry();
             var router = new Router(table, registry);
-            KvApplication.Start(node, registry, router);
-            await Eventually.TrueAsync(() => node.WhereIs(KvApplication.RouterTasks) is not null, "RouterTasks to start");
+            await KvApplication.StartAsync(node, registry, router);
             return (node, router);
         }
     }

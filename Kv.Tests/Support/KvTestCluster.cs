@@ -54,8 +54,7 @@ internal sealed class KvTestCluster : IAsyncDisposable
         var router = new Router(table, registry) { Timeout = timeout ?? TimeSpan.FromSeconds(5) };
         if (runsKv)
         {
-            KvApplication.Start(node, registry, router);
-            await Eventually.TrueAsync(() => node.WhereIs(KvApplication.RouterTasks) is not null, "RouterTasks to start");
+            await KvApplication.StartAsync(node, registry, router);
         }
 
         return new KvTestNode(node, registry, router);
