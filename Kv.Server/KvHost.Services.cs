@@ -25,11 +25,12 @@ internal static partial class KvHost
     {
         services.AddOptions<NodeHostOptions>().Bind(configuration);
         services.AddSingleton(_ => new DistributionMetrics());
-        services.AddSingleton(provider => new Telemetry.NodeMetrics(provider.GetRequiredService<DistributionMetrics>(), provider.GetService<ServerMetrics>()));
+        services.AddSingleton(provider => new Telemetry.NodeMetrics(provider.GetRequiredService<DistributionMetrics>(), provider.GetService<ServerMetrics>(), provider.GetRequiredService<RouterMetrics>()));
         services.AddSingleton(nodes);
         services.TryAddSingleton(_ => PortMapperOptions.FromEnvironment());
         services.TryAddSingleton(RegistryOf);
-        services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()));
+        services.TryAddSingleton(_ => new RouterMetrics());
+        services.AddSingleton(provider => new Router(nodes.Table, provider.GetRequiredService<BucketRegistry>()) { Metrics = provider.GetRequiredService<RouterMetrics>() });
         services.AddSingleton<INodeDirectory>(provider => NodeDirectoryOf(addresses, provider));
         services.AddSingleton<NodeHost>();
         services.AddHostedService(provider => provider.GetRequiredService<NodeHost>());
@@ -58,7 +59,8 @@ internal static partial class KvHost
         services.AddOptions<KvServerOptions>().Bind(configuration);
         services.AddMetrics();
         services.TryAddSingleton(RegistryOf);
-        services.TryAddSingleton(provider => new Router(RoutingTable.Local, provider.GetRequiredService<BucketRegistry>()));
+        services.TryAddSingleton(_ => new RouterMetrics());
+        services.TryAddSingleton(provider => new Router(RoutingTable.Local, provider.GetRequiredService<BucketRegistry>()) { Metrics = provider.GetRequiredService<RouterMetrics>() });
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<KvTcpServer>();
         services.AddHostedService(provider => provider.GetRequiredService<KvTcpServer>());

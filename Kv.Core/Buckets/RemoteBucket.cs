@@ -17,6 +17,12 @@ namespace Kv.Core.Buckets;
 /// </remarks>
 public sealed class RemoteBucket(Node node, NodeName owner, string name) : IBucket
 {
+    private readonly RouterMetrics? _metrics;
+
+    /// <summary>A reference the router hands out, whose calls it counts in <paramref name="metrics"/>.</summary>
+    internal RemoteBucket(Node node, NodeName owner, string name, RouterMetrics? metrics)
+        : this(node, owner, name) => _metrics = metrics;
+
     /// <inheritdoc />
     public string Name { get; } = name;
 
@@ -50,7 +56,7 @@ public sealed class RemoteBucket(Node node, NodeName owner, string name) : IBuck
 
     private async ValueTask<BucketReply> ExecuteAsync(BucketRequest request, CancellationToken cancellationToken)
     {
-        var reply = await OwnerCall.ExecuteAsync(node, Owner, request, hops: 1, timeout: null, cancellationToken);
+        var reply = await OwnerCall.ExecuteAsync(node, Owner, request, hops: 1, timeout: null, _metrics, cancellationToken);
         return reply.Status == BucketStatus.NotFound ? throw new BucketStoppedException(Name) : reply;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
@@ -14,13 +15,14 @@ namespace Kv.Core.Routing;
 /// </summary>
 internal static class OwnerCall
 {
-    /// <summary>Runs <paramref name="request"/> on <paramref name="owner"/>, passed on <paramref name="hops"/> times so far.</summary>
+    /// <summary>Runs <paramref name="request"/> on <paramref name="owner"/>, passed on <paramref name="hops"/> times so far; counts the call in <paramref name="metrics"/>, when given.</summary>
     /// <exception cref="BucketStoppedException">The bucket stopped on the owner.</exception>
     /// <exception cref="RoutingException">The owner has no entry for the bucket, or the tables disagree.</exception>
     /// <exception cref="BucketUnavailableException">The owner cannot be reached, did not answer in time, or failed.</exception>
-    public static async ValueTask<BucketReply> ExecuteAsync(Node node, NodeName owner, BucketRequest request, long hops, TimeSpan? timeout, CancellationToken cancellationToken)
+    public static async ValueTask<BucketReply> ExecuteAsync(Node node, NodeName owner, BucketRequest request, long hops, TimeSpan? timeout, RouterMetrics? metrics, CancellationToken cancellationToken)
     {
         object? term;
+        var sentAt = Stopwatch.GetTimestamp();
         try
         {
             term = await node.CallAsync(owner, KvExports.RouterModule, KvExports.Execute, BucketTerms.Arguments(request, hops), timeout, cancellationToken);
@@ -28,6 +30,10 @@ internal static class OwnerCall
         catch (Exception ex) when (RemoteFailures.Translate(ex, request.Bucket, owner) is { } translated)
         {
             throw translated;
+        }
+        finally
+        {
+            metrics?.OwnerCall(1, sentAt);
         }
 
         return BucketTerms.TryReadReply(term, out var reply)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Kv.Distribution;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Support;
@@ -18,10 +19,11 @@ namespace Kv.Core.Routing;
 /// <para>Bounds: a waiting call holds at most <see cref="MaxWaitingBytes"/> of operations; a batch
 /// that would take it past goes at once, beyond the window. Every batch has the router's timeout
 /// from the moment it is queued: a call carries the earliest deadline of the batches it holds.</para>
+/// <para>Each call is counted in the router's metrics, when it has them: its operations and its time.</para>
 /// <para>Thread-safe. A call's reply is handed out where it is read, on the link's read loop
 /// (<see cref="Node.CallInlineAsync"/>), and so are the sessions' continuations.</para>
 /// </remarks>
-internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
+internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, RouterMetrics? metrics)
 {
     /// <summary>The most calls in flight to the owner before batches wait to go together.</summary>
     public const int Window = 2;
@@ -32,6 +34,10 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
     private readonly Lock _gate = new();
     private int _inFlight;
     private Call? _waiting;
+    private int _waitingOperations;
+
+    /// <summary>The operations of the batches that wait for a call now.</summary>
+    public int WaitingOperations => Volatile.Read(ref _waitingOperations);
 
     /// <summary>
     /// Sends <paramref name="packed"/> operations, alone or with other clients', and puts the i-th
@@ -58,6 +64,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
             else
             {
                 (_waiting ??= new Call()).Add(batch);
+                _waitingOperations += indices.Count;
             }
         }
 
@@ -77,7 +84,18 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
             try
             {
                 var left = TimeSpan.FromMilliseconds(Math.Max(1, call.Deadline - Environment.TickCount64));
-                call.Answer(await OwnerCall.ExecuteManyAsync(node, owner, call.Packed, left), owner);
+                var sentAt = Stopwatch.GetTimestamp();
+                object? reply;
+                try
+                {
+                    reply = await OwnerCall.ExecuteManyAsync(node, owner, call.Packed, left);
+                }
+                finally
+                {
+                    metrics?.OwnerCall(call.Operations, sentAt);
+                }
+
+                call.Answer(reply, owner);
             }
             catch (Exception ex)
             {
@@ -93,6 +111,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
                 }
 
                 (call, _waiting) = (next, null);
+                _waitingOperations = 0;
             }
         }
     }
@@ -113,6 +132,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
         public Call(Batch batch)
         {
             _batches.Add(batch);
+            Operations = batch.Indices.Count;
             Deadline = batch.Deadline;
         }
 
@@ -122,6 +142,9 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
         }
 
         public int Bytes => _joined?.WrittenCount ?? 0;
+
+        /// <summary>The operations of the batches it carries.</summary>
+        public int Operations { get; private set; }
 
         /// <summary>The earliest deadline of the batches it carries.</summary>
         public long Deadline { get; private set; } = long.MaxValue;
@@ -133,6 +156,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout)
             _joined ??= new PooledBufferWriter(Math.Max(4096, batch.Packed.Length * 4));
             _joined.Write(batch.Packed.Span);
             _batches.Add(batch);
+            Operations += batch.Indices.Count;
             Deadline = Math.Min(Deadline, batch.Deadline);
         }
 

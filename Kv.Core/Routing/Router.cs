@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
@@ -59,6 +60,21 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     /// </summary>
     public bool ViaTasks { get; init; }
 
+    /// <summary>
+    /// Where the calls to other nodes' buckets are counted (<c>kv.router.*</c>), this router's and
+    /// its <see cref="RemoteBucket"/>s'; nothing is counted when null. Give each router its own:
+    /// <c>kv.router.waiting_operations</c> reads the router that took it last.
+    /// </summary>
+    public RouterMetrics? Metrics
+    {
+        get;
+        init
+        {
+            field = value;
+            value?.ObserveWaiting(WaitingOperations);
+        }
+    }
+
     /// <summary>Routes through <paramref name="node"/> from now on; called once the node runs.</summary>
     public void Attach(Node node) => _node = node;
 
@@ -112,7 +128,7 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
             Encoding.UTF8.GetString(bucket),
             Encoding.UTF8.GetString(key),
             operation == BucketOperation.Put ? value.ToArray() : null);
-        return OwnerCall.ExecuteAsync(_node!, owner, request, hops: 1, Timeout, cancellationToken);
+        return OwnerCall.ExecuteAsync(_node!, owner, request, hops: 1, Timeout, Metrics, cancellationToken);
     }
 
     /// <summary>
@@ -153,8 +169,8 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
             return registry.Create(bucket);
         }
 
-        await OwnerCall.ExecuteAsync(_node!, owner, BucketRequest.Create(bucket), hops: 1, Timeout, cancellationToken);
-        return new RemoteBucket(_node!, owner, bucket);
+        await OwnerCall.ExecuteAsync(_node!, owner, BucketRequest.Create(bucket), hops: 1, Timeout, Metrics, cancellationToken);
+        return new RemoteBucket(_node!, owner, bucket, Metrics);
     }
 
     /// <summary>Finds <paramref name="bucket"/> on its owner; <see langword="null"/> when it does not exist.</summary>
@@ -177,7 +193,7 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
             throw translated;
         }
 
-        return found is true ? new RemoteBucket(_node!, owner, bucket) : null;
+        return found is true ? new RemoteBucket(_node!, owner, bucket, Metrics) : null;
     }
 
     /// <summary>
@@ -193,7 +209,7 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
         }
 
         ThrowIfTooManyHops(request.Bucket, hops, owner);
-        return OwnerCall.ExecuteAsync(_node!, owner, request, hops + 1, Timeout, cancellationToken);
+        return OwnerCall.ExecuteAsync(_node!, owner, request, hops + 1, Timeout, Metrics, cancellationToken);
     }
 
     /// <summary>The node owning the bucket named by the UTF-8 bytes <paramref name="bucket"/> (not empty), or <see langword="null"/> when it is this one.</summary>
@@ -212,7 +228,16 @@ public sealed class Router(RoutingTable table, BucketRegistry registry)
     /// </summary>
     /// <returns>Whether the owner replied (<see cref="OwnerQueue.ExecuteAsync"/>).</returns>
     internal Task<bool> ExecuteManyAsync(NodeName owner, ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes) =>
-        _queues.GetOrAdd(owner, static (owner, router) => new OwnerQueue(router._node!, owner, router.Timeout), this).ExecuteAsync(packed, indices, outcomes);
+        _queues.GetOrAdd(owner, static (owner, router) => new OwnerQueue(router._node!, owner, router.Timeout, router.Metrics), this).ExecuteAsync(packed, indices, outcomes);
+
+    /// <summary>Each owner's operations waiting for a call now (<c>kv.router.waiting_operations</c>).</summary>
+    private IEnumerable<Measurement<long>> WaitingOperations()
+    {
+        foreach (var (owner, queue) in _queues)
+        {
+            yield return new Measurement<long>(queue.WaitingOperations, new KeyValuePair<string, object?>("peer", owner.ToString()));
+        }
+    }
 
     internal async Task<object?> RouteAsync(string bucket, string module, string function, object?[] args, long hops, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Server.Tcp;
 using Microsoft.Extensions.Configuration;
@@ -11,8 +12,8 @@ using OpenTelemetry.Resources;
 namespace Kv.Server.Telemetry;
 
 /// <summary>
-/// The opt-in OpenTelemetry export: with <c>--metrics-port N</c>, the meters <c>Kv.Server</c> and
-/// <c>Kv.Distribution</c> are served in Prometheus's text format at <c>http://BIND:N/metrics</c>,
+/// The opt-in OpenTelemetry export: with <c>--metrics-port N</c>, the meters <c>Kv.Server</c>,
+/// <c>Kv.Core</c> and <c>Kv.Distribution</c> are served in Prometheus's text format at <c>http://BIND:N/metrics</c>,
 /// for Prometheus (or anything that scrapes it) to pull. Without the flag nothing is registered
 /// and nothing listens.
 /// </summary>
@@ -37,7 +38,7 @@ internal static class MetricsExport
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("kv"))
             .WithMetrics(metrics => metrics
-            .AddMeter(ServerMetrics.MeterName, DistributionMetrics.MeterName)
+            .AddMeter(ServerMetrics.MeterName, RouterMetrics.MeterName, DistributionMetrics.MeterName)
             .AddPrometheusHttpListener());
         return services;
     }

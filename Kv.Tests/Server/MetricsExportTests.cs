@@ -37,6 +37,7 @@ public sealed partial class MetricsExportTests
         Assert.Equal(1, Sample(scrape, "kv_server_rejected_lines_total"));
         Assert.Equal(0, Sample(scrape, "kv_server_refused_connections_total"));
         Assert.Equal(0, Sample(scrape, "kv_dist_links"));
+        Assert.Equal(0, Sample(scrape, "kv_router_owner_calls_total")); // one node: every bucket is here
         Assert.Contains("# TYPE kv_server_connections gauge", scrape, StringComparison.Ordinal);
         Assert.Contains("# TYPE kv_server_commands_total counter", scrape, StringComparison.Ordinal);
     }

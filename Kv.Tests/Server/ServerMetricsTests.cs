@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Kv.Core.Routing;
 using Kv.Distribution;
 using Kv.Server.Tcp;
 using Kv.Server.Telemetry;
@@ -54,19 +55,23 @@ public sealed class ServerMetricsTests
     }
 
     [Fact]
-    public void NodeMetrics_ReadsTheServersInstruments_ThenTheNodes()
+    public void NodeMetrics_ReadsTheServersInstruments_ThenTheRouters_ThenTheNodes()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var distribution = new DistributionMetrics();
+        using var router = new RouterMetrics();
         var server = new ServerMetrics(services.GetRequiredService<IMeterFactory>());
         server.Connected();
         server.Answered(5);
 
-        var readings = new NodeMetrics(distribution, server).Read();
+        var readings = new NodeMetrics(distribution, server, router).Read();
 
         Assert.Equal(1, readings.Single(r => r.Instrument == "kv.server.connections").Value);
         Assert.Equal(5, readings.Single(r => r.Instrument == "kv.server.commands").Value);
+        Assert.Equal(0, readings.Single(r => r.Instrument == "kv.router.owner_calls").Value);
         Assert.Equal(0, readings.Single(r => r.Instrument == "kv.dist.links").Value);
+        Assert.True(readings.ToList().FindLastIndex(r => r.Instrument.StartsWith("kv.server.", StringComparison.Ordinal)) < readings.ToList().FindIndex(r => r.Instrument.StartsWith("kv.router.", StringComparison.Ordinal)));
+        Assert.True(readings.ToList().FindLastIndex(r => r.Instrument.StartsWith("kv.router.", StringComparison.Ordinal)) < readings.ToList().FindIndex(r => r.Instrument.StartsWith("kv.dist.", StringComparison.Ordinal)));
         Assert.Equal("kv.server.", readings[0].Instrument[..10]);
         Assert.StartsWith("kv.dist.", readings[^1].Instrument, StringComparison.Ordinal);
         Assert.Equal("kv.dist.errors{kind=handshake} 0", readings.Single(r => r.Instrument == "kv.dist.errors" && r.Tags == "kind=handshake").ToString());

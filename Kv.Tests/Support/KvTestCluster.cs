@@ -6,7 +6,7 @@ using Kv.Distribution.Nodes;
 
 namespace Kv.Tests.Support;
 
-/// <summary>A node of this process running the kv application: its node, registry and router.</summary>
+/// <summary>A node of this process running the kv application: its node, registry and router (which counts its calls in <see cref="Router.Metrics"/>).</summary>
 internal sealed record KvTestNode(Node Node, BucketRegistry Registry, Router Router);
 
 /// <summary>
@@ -45,13 +45,18 @@ internal sealed class KvTestCluster : IAsyncDisposable
         return new KvTestCluster(nodes, foo, bar);
     }
 
-    public ValueTask DisposeAsync() => _nodes.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _nodes.DisposeAsync();
+        Foo.Router.Metrics?.Dispose();
+        BarOrNull?.Router.Metrics?.Dispose();
+    }
 
     private static async Task<KvTestNode> StartAsync(TestNodes nodes, string name, RoutingTable table, bool runsKv, TimeSpan? timeout)
     {
         var node = await nodes.StartAsync(name);
         var registry = new BucketRegistry();
-        var router = new Router(table, registry) { Timeout = timeout ?? TimeSpan.FromSeconds(5) };
+        var router = new Router(table, registry) { Timeout = timeout ?? TimeSpan.FromSeconds(5), Metrics = new RouterMetrics() };
         if (runsKv)
         {
             await KvApplication.StartAsync(node, registry, router);
