@@ -27,8 +27,9 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>The environment variable that turns TLS on for every link of the cluster.</summary>
     public const string TlsVariable = "KV_BENCH_TLS";
 
-    private BenchCluster(string tag, int portMapperPort, string nodesFile, string? certificates, ServerProcess owner, ServerProcess? front)
+    private BenchCluster(string tag, int portMapperPort, string nodesFile, string? certificates, ServerProcess owner, ServerProcess? front, int frontMetricsPort)
     {
+        FrontMetricsPort = frontMetricsPort;
         _certificates = certificates;
         Tag = tag;
         PortMapperPort = portMapperPort;
@@ -50,6 +51,9 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public ServerProcess? Front { get; }
 
+    /// <summary>Where the front serves its instruments (<c>--metrics-port</c>), the router's among them.</summary>
+    public int FrontMetricsPort { get; }
+
     public static async Task<BenchCluster> StartAsync(bool withFront, CancellationToken cancellationToken)
     {
         var tag = Guid.NewGuid().ToString("N")[..6];
@@ -64,10 +68,11 @@ internal sealed class BenchCluster : IAsyncDisposable
             : null;
         string[] common = ["--cookie", "bench-" + tag, "--nodes", nodesFile, .. certificates is null ? Array.Empty<string>() : ["--tls", certificates]];
         var ownerProcess = await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", owner, .. common], environment);
+        var metricsPort = FreePort();
         var frontProcess = withFront
-            ? await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", front, .. common], environment)
+            ? await ServerProcess.StartAsync(s_startDeadline, cancellationToken, ["--sname", front, "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture), .. common], environment)
             : null;
-        return new BenchCluster(tag, port, nodesFile, certificates, ownerProcess, frontProcess);
+        return new BenchCluster(tag, port, nodesFile, certificates, ownerProcess, frontProcess, metricsPort);
     }
 
     /// <summary>A node in this process, on the cluster's port mapper and cookie.</summary>

@@ -70,10 +70,16 @@ internal static class E2eCommand
                     $"run {runs.Count + 1}/{total}: {clients} clients, pipeline {pipeline}, GET:PUT 1:1 on {options.Keys} keys per bucket, " +
                     $"{options.ValueSize}-byte values, {options.Warmup.TotalSeconds} s warmup + {options.Duration.TotalSeconds} s; server RSS idle {Report.Rss(before)}");
                 var workload = new TextServerWorkload(target.EndPoint, data, pipeline, $"{tag}r{runs.Count}");
+                var routerBefore = await target.ReadRouterTotalsAsync(cancellationToken);
                 var result = await LoadRunner.RunAsync(
                     workload, new LoadSettings(clients, options.Warmup, options.Duration, s_grace), cancellationToken);
                 var after = target.ReadRssKiB();
                 PrintResult(result);
+                if (routerBefore is not null && await target.ReadRouterTotalsAsync(cancellationToken) is { } routerAfter)
+                {
+                    // Warmup included: ratios, not rates.
+                    Console.WriteLine(routerAfter.Since(routerBefore).Describe());
+                }
                 runs.Add(new ServerRun(result, before, after));
             }
         }

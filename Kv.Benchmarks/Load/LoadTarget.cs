@@ -47,6 +47,10 @@ internal sealed class LoadTarget : IAsyncDisposable
         return new LoadTarget(server.EndPoint, server.Id, server);
     }
 
+    /// <summary>The front's router totals, for a routed load; <see langword="null"/> for any other, or when they cannot be read.</summary>
+    public Task<RouterTotals?> ReadRouterTotalsAsync(CancellationToken cancellationToken) =>
+        _cluster is null ? Task.FromResult<RouterTotals?>(null) : RouterTotals.ScrapeAsync(_cluster.FrontMetricsPort, cancellationToken);
+
     /// <summary>The server's RSS in KiB, or <see langword="null"/> when its process is not known.</summary>
     public long? ReadRssKiB() => Pid is int pid ? ProcessMemory.ReadRssKiB(pid) : null;
 
