@@ -28,13 +28,10 @@ namespace Kv.Distribution;
 /// </remarks>
 public sealed class Node : IAsyncDisposable
 {
-    /// <summary>How often overdue requests are failed: a timeout fires up to this much late.</summary>
-    private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(20);
-
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Timer _ticker;
-    private readonly Timer _sweeper;
+    private readonly RequestSweeper _sweeper;
     private IAsyncDisposable? _registration;
     private int _disposed;
 
@@ -49,7 +46,8 @@ public sealed class Node : IAsyncDisposable
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         Terms.Intern(Name);
         var identity = new HandshakeIdentity(Name, Creation, options.Hidden, options.Cookie);
-        Links = new ConnectionManager(options, identity, Terms, metrics, Logger, _stopping.Token);
+        _sweeper = new RequestSweeper(ExpireRequests);
+        Links = new ConnectionManager(options, identity, Terms, metrics, Logger, _sweeper, _stopping.Token);
         Processes = new ProcessRegistry(Name, Creation, Links, metrics, Logger);
         Invoker = new FunctionInvoker(Functions, Name);
         Spawner = new Spawner(this, Processes, Invoker, Links);
@@ -79,7 +77,6 @@ public sealed class Node : IAsyncDisposable
         });
         var tickPeriod = TimeSpan.FromTicks(Math.Max(options.TickTime.Ticks / 4, TimeSpan.TicksPerMillisecond));
         _ticker = new Timer(static state => ((Node)state!).Tick(), this, tickPeriod, tickPeriod);
-        _sweeper = new Timer(static state => ((Node)state!).Links.ExpireRequests(Environment.TickCount64), this, s_sweepPeriod, s_sweepPeriod);
     }
 
     /// <summary>A link to another node came up. Handlers run on the link's thread and must not throw.</summary>
@@ -176,6 +173,9 @@ public sealed class Node : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Fails the links' overdue requests (for the <see cref="RequestSweeper"/>); answers the earliest deadline left.</summary>
+    private long ExpireRequests(long now) => Links.ExpireRequests(now);
+
     /// <summary>Stops the node: unregisters it, closes the listener and every link.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -186,7 +186,7 @@ public sealed class Node : IAsyncDisposable
 
         await _stopping.CancelAsync();
         await _ticker.DisposeAsync();
-        await _sweeper.DisposeAsync();
+        _sweeper.Dispose();
         _listener.Dispose();
         var stopped = Links.StopAsync();
         if (_registration is not null)

@@ -34,8 +34,12 @@ internal sealed partial class ConnectionManager(
     TermCodec terms,
     DistributionMetrics metrics,
     ILogger logger,
+    RequestSweeper sweeper,
     CancellationToken stopping)
 {
+    /// <summary>What fails the links' requests at their deadlines: each link tells it of every request it adds.</summary>
+    public RequestSweeper Sweeper => sweeper;
+
     // Guards link set-up and tear-down (cold paths). Sends read _connections without it.
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<NodeName, NodeConnection> _connections = new();
@@ -219,13 +223,17 @@ internal sealed partial class ConnectionManager(
         }
     }
 
-    /// <summary>Fails every request whose deadline has passed.</summary>
-    public void ExpireRequests(long now)
+    /// <summary>Fails every request whose deadline has passed (for <see cref="Sweeper"/>).</summary>
+    /// <returns>The earliest deadline of the requests left, <see cref="long.MaxValue"/> when none is.</returns>
+    public long ExpireRequests(long now)
     {
+        var earliest = long.MaxValue;
         foreach (var connection in _connections.Values)
         {
-            connection.ExpireRequests(now);
+            earliest = Math.Min(earliest, connection.ExpireRequests(now));
         }
+
+        return earliest;
     }
 
     /// <summary>A peer told us the nodes it is linked to: link to those we are not (the full mesh).</summary>

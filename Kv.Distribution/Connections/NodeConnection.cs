@@ -127,6 +127,7 @@ internal sealed class NodeConnection : IDisposable
         }
 
         // From here on the request ends at its reply, its deadline (the sweeper), the link's failure or the caller's cancellation.
+        _manager.Sweeper.RequestPending(pending.Deadline);
         pending.CancelWith(this, requestId, cancellationToken);
         var writable = _outbox.WhenWritableAsync();
         if (!writable.IsCompleted)
@@ -179,12 +180,18 @@ internal sealed class NodeConnection : IDisposable
         }
     }
 
-    /// <summary>Fails every request whose deadline has passed; called by the node's sweeper.</summary>
-    public void ExpireRequests(long now)
+    /// <summary>Fails every request whose deadline has passed; called by the node's <see cref="RequestSweeper"/>.</summary>
+    /// <returns>The earliest deadline of the requests left, <see cref="long.MaxValue"/> when none is.</returns>
+    public long ExpireRequests(long now)
     {
+        var earliest = long.MaxValue;
         foreach (var (requestId, pending) in _pendingCalls)
         {
-            if (pending.Deadline <= now && _pendingCalls.TryRemove(requestId, out _))
+            if (pending.Deadline > now)
+            {
+                earliest = Math.Min(earliest, pending.Deadline);
+            }
+            else if (_pendingCalls.TryRemove(requestId, out _))
             {
                 _metrics.Error("rpc_timeout");
                 pending.Fail(new RpcException(
@@ -193,6 +200,8 @@ internal sealed class NodeConnection : IDisposable
                     $"{pending.What} on {Peer} did not answer in time; it may or may not have run."));
             }
         }
+
+        return earliest;
     }
 
     /// <summary>Sends a tick when nothing was written lately; closes the link when nothing was read for the tick time.</summary>
