@@ -88,6 +88,46 @@ public sealed class NodeProcessTests : ClusterTestBase
         await Cluster.Processes.Single().WaitForLineAsync(new System.Text.RegularExpressions.Regex("refused at RecvChallengeReply.*BadCookie"));
     }
 
+    [DistributedFact]
+    public async Task AnIdleNode_LetsItsThreadsSleep()
+    {
+        var (bar, process) = await Cluster.StartNodeAsync("bar");
+        Assert.Equal(bar.ToString(), await Self.CallAsync(bar, "Kernel", "Node", [], cancellationToken: Ct)); // a link, a request answered
+
+        // A measured window, not a wait for something: how often the idle node's threads ran.
+        var before = ContextSwitches(process.Id);
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        var switches = ContextSwitches(process.Id) - before;
+
+        // A timer every 20 ms, whose pool worker spun before it slept, made about 14,000.
+        Assert.InRange(switches, 0, 1000);
+    }
+
+    /// <summary>The context switches of every thread of process <paramref name="pid"/> so far (<c>/proc/PID/task/*/status</c>).</summary>
+    private static long ContextSwitches(int pid)
+    {
+        long total = 0;
+        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        total += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return total;
+    }
+
     private async Task<NodeName> StartNodeAsync(string name, string cookie = NodeCluster.CookieValue) =>
         (await Cluster.StartNodeAsync(name, cookie)).Name;
 }
