@@ -163,8 +163,7 @@ public sealed class RouterExecuteTests
     public async Task OwnerThatDoesNotAnswerInTime_IsUnavailable()
     {
         await using var cluster = await KvTestCluster.StartAsync(barRunsKv: false, timeout: TimeSpan.FromMilliseconds(200));
-        var never = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Bar.Node.Functions.Register(KvExports.RouterModule, KvExports.Execute, (long operation, string bucket, string key, byte[]? value, long hops) => never.Task);
+        var never = cluster.BarNeverAnswers(KvExports.Execute);
 
         var error = await Assert.ThrowsAsync<BucketUnavailableException>(async () => await cluster.Foo.Router.ExecuteAsync(BucketRequest.Get("zebras", "k"), Ct));
 

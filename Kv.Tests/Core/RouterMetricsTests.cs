@@ -42,8 +42,7 @@ public sealed class RouterMetricsTests
     {
         var timeout = TimeSpan.FromSeconds(1);
         await using var cluster = await KvTestCluster.StartAsync(barRunsKv: false, timeout: timeout);
-        var never = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Bar.Node.Functions.Register(KvExports.RouterModule, KvExports.ExecuteMany, (byte[] operations, long hops) => never.Task);
+        var never = cluster.BarNeverAnswers(KvExports.ExecuteMany);
         var metrics = cluster.Foo.Router.Metrics!;
         var peer = $"peer={cluster.BarName}";
 

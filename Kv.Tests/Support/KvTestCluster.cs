@@ -45,6 +45,24 @@ internal sealed class KvTestCluster : IAsyncDisposable
         return new KvTestCluster(nodes, foo, bar);
     }
 
+    /// <summary>
+    /// Makes bar's <c>KV.Router</c>.<paramref name="function"/> (<c>Execute</c> or <c>ExecuteMany</c>;
+    /// bar started without the kv application) take calls and never answer them, until the source
+    /// returned is completed.
+    /// </summary>
+    public TaskCompletionSource<object?> BarNeverAnswers(string function)
+    {
+        var never = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Delegate silent = function switch
+        {
+            KvExports.Execute => (long operation, string bucket, string key, byte[]? value, long hops) => never.Task,
+            KvExports.ExecuteMany => (byte[] operations, long hops) => never.Task,
+            _ => throw new ArgumentOutOfRangeException(nameof(function), function, "not a bucket operation's function"),
+        };
+        Bar.Node.Functions.Register(KvExports.RouterModule, function, silent);
+        return never;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _nodes.DisposeAsync();
