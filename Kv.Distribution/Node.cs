@@ -6,6 +6,7 @@ using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Processes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -276,7 +277,7 @@ public sealed class Node : IAsyncDisposable
         }
 
         // The timeout counts from now, whether a link is up or must first be set up.
-        var deadline = Environment.TickCount64 + (long)(timeout ?? Options.CallTimeout).TotalMilliseconds;
+        var deadline = Deadline.After(timeout ?? Options.CallTimeout);
         return Links.CallAsync(node, module, function, args, ConsoleForwarding.CurrentGroupLeader ?? GroupLeader, deadline, inlineContinuation, cancellationToken);
     }
 

@@ -46,7 +46,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
     /// <returns>Whether the owner replied: when not, <paramref name="packed"/> may still be read by a frame that goes out late, and must not be reused.</returns>
     public Task<bool> ExecuteAsync(ReadOnlyMemory<byte> packed, IReadOnlyList<int> indices, BucketOutcome[] outcomes)
     {
-        var batch = new Batch(packed, indices, outcomes, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+        var batch = new Batch(packed, indices, outcomes, Deadline.After(timeout));
         Call? now = null;
         lock (_gate)
         {
@@ -83,7 +83,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
         {
             try
             {
-                var left = TimeSpan.FromMilliseconds(Math.Max(1, call.Deadline - Environment.TickCount64));
+                var left = Deadline.Left(call.Deadline);
                 var sentAt = Stopwatch.GetTimestamp();
                 object? reply;
                 try

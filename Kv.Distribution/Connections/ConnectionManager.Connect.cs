@@ -1,5 +1,6 @@
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 
 namespace Kv.Distribution.Connections;
 
@@ -153,15 +154,14 @@ internal sealed partial class ConnectionManager
 
     private static async Task<NodeConnection> WaitForLinkAsync(ConnectAttempt attempt, long deadline, CancellationToken cancellationToken)
     {
-        var left = deadline - Environment.TickCount64;
-        if (deadline == long.MaxValue || left > int.MaxValue)
+        if (deadline == long.MaxValue)
         {
             return await attempt.Completion.Task.WaitAsync(cancellationToken);
         }
 
         try
         {
-            return await attempt.Completion.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(left, 0)), cancellationToken);
+            return await attempt.Completion.Task.WaitAsync(Deadline.Left(deadline), cancellationToken);
         }
         catch (TimeoutException ex)
         {

@@ -1,5 +1,6 @@
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 
 namespace Kv.Distribution.Connections;
 
@@ -59,10 +60,11 @@ internal sealed partial class ConnectionManager
     /// </summary>
     private async Task<NodeConnection> ProbeAsync(ConnectAttempt probe, string reason, long deadline, CancellationToken cancellationToken)
     {
-        var wait = Math.Min((long)s_gatedWait.TotalMilliseconds, Math.Max(deadline - Environment.TickCount64, 0));
+        var left = Deadline.Left(deadline);
+        var wait = left == Timeout.InfiniteTimeSpan || left > s_gatedWait ? s_gatedWait : left;
         try
         {
-            return await probe.Completion.Task.WaitAsync(TimeSpan.FromMilliseconds(wait), cancellationToken);
+            return await probe.Completion.Task.WaitAsync(wait, cancellationToken);
         }
         catch (Exception ex) when (ex is TimeoutException or RpcException)
         {

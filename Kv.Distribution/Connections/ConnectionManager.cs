@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 using Kv.Distribution.Wire;
 using Microsoft.Extensions.Logging;
@@ -166,7 +167,7 @@ internal sealed partial class ConnectionManager(
 
     /// <summary>The link to <paramref name="peer"/>, set up on first use.</summary>
     /// <param name="peer">The node.</param>
-    /// <param name="deadline">When a request that needs the link times out (<see cref="Environment.TickCount64"/> ms): a link not up by then fails it with <see cref="RpcFailure.Timeout"/>.</param>
+    /// <param name="deadline">When a request that needs the link times out (<see cref="Deadline"/>; <see cref="long.MaxValue"/> for none): a link not up by then fails it with <see cref="RpcFailure.Timeout"/>.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <param name="force">Try even a peer known to be unreachable (an explicit connect or ping), instead of failing at once.</param>
     /// <exception cref="RpcException"><see cref="RpcFailure.NoConnection"/>: the node cannot be reached (at once when it is known to be unreachable); <see cref="RpcFailure.Timeout"/>: not within the deadline.</exception>

@@ -96,7 +96,7 @@ internal sealed class NodeConnection : IDisposable
     /// <summary>What the link's outbox holds that is not written yet.</summary>
     public FrameOutbox Outbox => _outbox;
 
-    /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply until <paramref name="deadline"/> (<see cref="Environment.TickCount64"/> ms).</summary>
+    /// <summary>Calls <paramref name="module"/>.<paramref name="function"/> on the peer and awaits the reply until <paramref name="deadline"/> (<see cref="Deadline"/>).</summary>
     public Task<object?> CallAsync(string module, string function, object?[] args, Pid? groupLeader, long deadline, bool inlineContinuation, CancellationToken cancellationToken)
     {
         _metrics.CallSent();

@@ -19,7 +19,7 @@ internal class PendingRequest(long deadline, string module, string function, boo
     private NodeConnection? _link;
     private ulong _requestId;
 
-    /// <summary>When it times out, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+    /// <summary>When it times out (<see cref="Support.Deadline"/>).</summary>
     public long Deadline { get; } = deadline;
 
     /// <summary>Whether the caller's continuation runs where the request completes, and its frame is written where it is made.</summary>

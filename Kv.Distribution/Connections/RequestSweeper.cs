@@ -1,3 +1,5 @@
+using Kv.Distribution.Support;
+
 namespace Kv.Distribution.Connections;
 
 /// <summary>
@@ -26,10 +28,10 @@ internal sealed class RequestSweeper : IDisposable
     private volatile bool _disposed;
     private bool _wakeClosed;
 
-    /// <param name="sweep">Fails every request due at the time it is given (<see cref="Environment.TickCount64"/> ms) and answers the earliest deadline of those left, <see cref="long.MaxValue"/> when none is.</param>
+    /// <param name="sweep">Fails every request due at the time it is given (<see cref="Deadline.Now"/>) and answers the earliest deadline of those left, <see cref="long.MaxValue"/> when none is.</param>
     public RequestSweeper(Func<long, long> sweep) => _sweep = sweep;
 
-    /// <summary>When it plans to sweep next (<see cref="Environment.TickCount64"/> ms), <see cref="long.MaxValue"/> when it sleeps for good: for tests.</summary>
+    /// <summary>When it plans to sweep next (a <see cref="Deadline"/>), <see cref="long.MaxValue"/> when it sleeps for good: for tests.</summary>
     internal long NextSweep => Interlocked.Read(ref _next);
 
     /// <summary>A request due at <paramref name="deadline"/> has entered a link's table: it is swept at its deadline.</summary>
@@ -82,11 +84,11 @@ internal sealed class RequestSweeper : IDisposable
         {
             while (!_disposed)
             {
-                var now = Environment.TickCount64;
+                var now = Deadline.Now;
                 var next = Interlocked.Read(ref _next);
                 if (next > now)
                 {
-                    _wake.WaitOne(next == long.MaxValue ? Timeout.Infinite : (int)Math.Min(next - now, int.MaxValue));
+                    _wake.WaitOne(Deadline.MillisecondsUntil(next));
                     continue;
                 }
 

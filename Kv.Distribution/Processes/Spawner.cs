@@ -2,6 +2,7 @@ using Kv.Distribution.Connections;
 using Kv.Distribution.Control;
 using Kv.Distribution.Nodes;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 
 namespace Kv.Distribution.Processes;
@@ -36,7 +37,7 @@ internal sealed class Spawner(Node node, ProcessRegistry registry, FunctionInvok
             return Spawn(context => exported.InvokeAsync(args, context).AsTask(), groupLeader, link ? from : null, monitor is { } m ? (m, from) : null);
         }
 
-        var deadline = Environment.TickCount64 + (long)node.Options.CallTimeout.TotalMilliseconds;
+        var deadline = Deadline.After(node.Options.CallTimeout);
         var connection = await links.GetConnectionAsync(target, deadline, cancellationToken);
         var pending = new SpawnCompletion(deadline, module, function, caller, link, monitor);
         var reply = await connection.RequestAsync(

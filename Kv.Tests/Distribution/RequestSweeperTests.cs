@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kv.Distribution.Connections;
 using Kv.Distribution.Rpc;
+using Kv.Distribution.Support;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Distribution;
@@ -46,18 +47,20 @@ public sealed class RequestSweeperTests
             }
         });
 
-        var start = Environment.TickCount64;
-        Pending(sweeper, deadlines, start + 60_000);
-        Assert.Equal(start + 60_000, sweeper.NextSweep);
-        Pending(sweeper, deadlines, start + 100);
+        var start = Deadline.Now;
+        var late = Deadline.After(TimeSpan.FromMinutes(1));
+        Pending(sweeper, deadlines, late);
+        Assert.Equal(late, sweeper.NextSweep);
+        Pending(sweeper, deadlines, Deadline.After(TimeSpan.FromMilliseconds(100)));
 
         await Eventually.TrueAsync(() => { lock (deadlines) { return swept.Count > 0; } }, "the sweep of the deadline 100 ms away", TimeSpan.FromSeconds(5));
         lock (deadlines)
         {
-            Assert.InRange(swept[0] - start, 100, 1000); // at its deadline, not a minute later
+            // At its deadline, not a minute later.
+            Assert.InRange(Stopwatch.GetElapsedTime(start, swept[0]), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
         }
 
-        await Eventually.TrueAsync(() => sweeper.NextSweep == start + 60_000, "the plan to sweep the deadline left", TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() => sweeper.NextSweep == late, "the plan to sweep the deadline left", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -66,11 +69,11 @@ public sealed class RequestSweeperTests
         using var sweeper = new RequestSweeper(_ => long.MaxValue);
         Assert.Equal(long.MaxValue, sweeper.NextSweep);
 
-        var start = Environment.TickCount64;
-        sweeper.RequestPending(start + 50_000);
-        sweeper.RequestPending(start + 60_000);
+        var earlier = Deadline.After(TimeSpan.FromSeconds(50));
+        sweeper.RequestPending(earlier);
+        sweeper.RequestPending(Deadline.After(TimeSpan.FromSeconds(60)));
 
-        Assert.Equal(start + 50_000, sweeper.NextSweep);
+        Assert.Equal(earlier, sweeper.NextSweep);
     }
 
     private static void Pending(RequestSweeper sweeper, List<long> deadlines, long deadline)
