@@ -1,3 +1,5 @@
+using Kv.Distribution.Support;
+
 namespace Kv.Distribution.Processes;
 
 /// <summary>
@@ -80,7 +82,7 @@ internal sealed class Mailbox
     public async ValueTask<object?> ReceiveAsync(Func<object?, bool>? match, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var scanned = 0;
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Deadline.After(timeout);
         while (true)
         {
             Task arrived;
@@ -106,20 +108,20 @@ internal sealed class Mailbox
                 arrived = _arrival.Task;
             }
 
-            var infinite = deadline == long.MaxValue;
-            var remaining = infinite ? 0 : deadline - Environment.TickCount64;
-            if (!infinite && remaining <= 0)
+            var remaining = Deadline.Left(deadline); // infinite for long.MaxValue
+            if (remaining == TimeSpan.Zero)
             {
                 throw new TimeoutException($"No matching message within {timeout.TotalMilliseconds:0} ms.");
             }
 
             try
             {
-                await arrived.WaitAsync(infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(remaining), cancellationToken);
+                await arrived.WaitAsync(remaining, cancellationToken);
             }
             catch (TimeoutException)
             {
-                // Loop once more: a message may have come at the deadline.
+                // Loop once more: a message may have come at the deadline, or the timer (on a coarser
+                // clock) fired a little before it.
             }
         }
     }

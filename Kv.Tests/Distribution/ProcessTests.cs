@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Kv.Distribution.Control;
 using Kv.Distribution.Processes;
@@ -43,6 +44,32 @@ public sealed class ProcessTests
         node.Send(pid, "third");
 
         Assert.Equal(["second", "first", "third", true], await result.Task.WaitAsync(s_wait, Ct));
+    }
+
+    [Fact]
+    public async Task ReceiveWithATimeout_NeverGivesUpBeforeIt()
+    {
+        await using var nodes = new TestNodes();
+        var node = await nodes.StartAsync("solo");
+        var waits = new TaskCompletionSource<List<(TimeSpan Timeout, TimeSpan Took)>>();
+
+        // 40 receives with timeouts 5-44 ms: .NET's timers run on a coarse clock (4 ms steps on
+        // this kernel) and may fire a little early; the receive must wait the rest.
+        node.Spawn(async context =>
+        {
+            var measured = new List<(TimeSpan, TimeSpan)>();
+            for (var i = 0; i < 40; i++)
+            {
+                var timeout = TimeSpan.FromMilliseconds(5 + i);
+                var watch = Stopwatch.StartNew();
+                await Assert.ThrowsAsync<TimeoutException>(async () => await context.ReceiveAsync(timeout));
+                measured.Add((timeout, watch.Elapsed));
+            }
+
+            waits.SetResult(measured);
+        });
+
+        Assert.All(await waits.Task.WaitAsync(s_wait, Ct), wait => Assert.True(wait.Took >= wait.Timeout, $"gave up after {wait.Took.TotalMilliseconds:F2} ms of {wait.Timeout.TotalMilliseconds} ms"));
     }
 
     [Fact]
