@@ -1,4 +1,5 @@
 using Kv.Distribution.Processes;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 
 namespace Kv.Distribution.Servers;
@@ -89,7 +90,7 @@ public abstract class GenServer
 
         try
         {
-            return await reply.WaitAsync(timeout ?? DefaultTimeout, cancellationToken);
+            return await Deadline.WaitAsync(reply, timeout ?? DefaultTimeout, cancellationToken);
         }
         catch (TimeoutException)
         {

@@ -25,6 +25,34 @@ public static class Deadline
     public static TimeSpan Left(long deadline) =>
         deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Math.Min(Now, deadline), deadline);
 
+    /// <summary>
+    /// Waits for <paramref name="task"/> as <see cref="Task{TResult}.WaitAsync(TimeSpan, CancellationToken)"/>
+    /// does, but never gives up before <paramref name="timeout"/> has passed: .NET's timers run on
+    /// the coarse clock and may fire a few milliseconds early, and then it waits the rest.
+    /// </summary>
+    /// <exception cref="TimeoutException"><paramref name="timeout"/> passed first.</exception>
+    public static async Task<T> WaitAsync<T>(Task<T> task, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return await task.WaitAsync(cancellationToken);
+        }
+
+        var deadline = After(timeout);
+        while (true)
+        {
+            try
+            {
+                return await task.WaitAsync(Left(deadline), cancellationToken);
+            }
+            catch (TimeoutException) when (Left(deadline) > TimeSpan.Zero)
+            {
+                // The timer fired before the deadline: wait the rest.
+            }
+        }
+    }
+
     /// <summary>Milliseconds to wait for <paramref name="deadline"/> to pass, rounded up so as not to wake before it; <see cref="Timeout.Infinite"/> for <see cref="long.MaxValue"/>.</summary>
     public static int MillisecondsUntil(long deadline)
     {

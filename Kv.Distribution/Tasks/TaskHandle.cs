@@ -1,4 +1,5 @@
 using Kv.Distribution.Processes;
+using Kv.Distribution.Support;
 using Kv.Distribution.Terms;
 
 namespace Kv.Distribution.Tasks;
@@ -36,7 +37,7 @@ public sealed class TaskHandle
     {
         try
         {
-            return await _reply.WaitAsync(timeout ?? Servers.GenServer.DefaultTimeout, cancellationToken);
+            return await Deadline.WaitAsync(_reply, timeout ?? Servers.GenServer.DefaultTimeout, cancellationToken);
         }
         catch (TimeoutException)
         {

@@ -118,6 +118,33 @@ public sealed class GenServerTests
     }
 
     [Fact]
+    public async Task Call_WithATimeout_NeverGivesUpBeforeIt()
+    {
+        await using var nodes = new TestNodes();
+        var foo = await nodes.StartAsync("foo");
+        var silent = foo.Spawn(async context =>
+        {
+            while (true)
+            {
+                await context.ReceiveAsync(Timeout.InfiniteTimeSpan); // takes every call, answers none
+            }
+        });
+
+        // .NET's timers run on a coarse clock (4 ms steps on this kernel) and may fire a little
+        // early; the call must wait the rest.
+        for (var i = 0; i < 30; i++)
+        {
+            var timeout = TimeSpan.FromMilliseconds(5 + i);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<ExitException>(() => GenServer.CallAsync(foo, silent, "hello", timeout, Ct));
+            var took = watch.Elapsed;
+
+            Assert.Equal(Exits.Timeout, error.Reason);
+            Assert.True(took >= timeout, $"gave up after {took.TotalMilliseconds:F2} ms of {timeout.TotalMilliseconds} ms");
+        }
+    }
+
+    [Fact]
     public async Task ManyCalls_LeaveNoMonitorsBehind()
     {
         await using var nodes = new TestNodes();
