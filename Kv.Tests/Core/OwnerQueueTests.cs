@@ -25,11 +25,11 @@ public sealed class OwnerQueueTests
         await foo.Router.ExecuteAsync(BucketRequest.Create("zebras"), Ct); // the link is up
 
         var before = CallsServed(bar);
-        var puts = Batches(foo.Router, 64, i => (BucketOperation.Put, $"k{i}", $"v{i}"));
+        var puts = ZebraBatches.Of(foo.Router, 64, i => (BucketOperation.Put, $"k{i}", $"v{i}"));
         await Task.WhenAll(puts.Select(batch => batch.ExecuteAsync()));
         var putCalls = CallsServed(bar) - before;
 
-        var gets = Batches(foo.Router, 64, i => (BucketOperation.Get, $"k{i}", string.Empty));
+        var gets = ZebraBatches.Of(foo.Router, 64, i => (BucketOperation.Get, $"k{i}", string.Empty));
         await Task.WhenAll(gets.Select(batch => batch.ExecuteAsync()));
 
         for (var i = 0; i < 64; i++)
@@ -52,7 +52,7 @@ public sealed class OwnerQueueTests
         var never = cluster.BarNeverAnswers(KvExports.ExecuteMany);
 
         var watch = Stopwatch.StartNew();
-        var batches = Batches(cluster.Foo.Router, 16, i => (BucketOperation.Get, $"k{i}", string.Empty));
+        var batches = ZebraBatches.Of(cluster.Foo.Router, 16, i => (BucketOperation.Get, $"k{i}", string.Empty));
         await Task.WhenAll(batches.Select(batch => batch.ExecuteAsync()));
         var took = watch.Elapsed;
         never.SetResult(null);
@@ -81,15 +81,6 @@ public sealed class OwnerQueueTests
         Assert.True(bar.Registry.TryLookup("zebras", out var zebras));
         Assert.Null(zebras.Get("first")); // the well-formed first operation did not run either
     }
-
-    private static List<RoutedBatch> Batches(Router router, int count, Func<int, (BucketOperation Operation, string Key, string Value)> operation) =>
-        Enumerable.Range(0, count).Select(i =>
-        {
-            var (op, key, value) = operation(i);
-            var batch = new RoutedBatch(router);
-            batch.Add(op, "zebras"u8, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
-            return batch;
-        }).ToList();
 
     private static double CallsServed(KvTestNode node) =>
         node.Node.Metrics.Read().Single(reading => reading.Instrument == "kv.dist.rpc.calls.served").Value;

@@ -1,4 +1,3 @@
-using System.Text;
 using Kv.Core.Application;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
@@ -23,7 +22,7 @@ public sealed class RouterMetricsTests
         await foo.Router.ExecuteAsync(BucketRequest.Create("zebras"), Ct); // one call, one operation
         await foo.Router.ExecuteAsync(BucketRequest.Create("apples"), Ct); // foo's own bucket: no call
 
-        var batches = Enumerable.Range(0, 64).Select(i => Batch(foo.Router, BucketOperation.Put, $"k{i}", $"v{i}")).ToList();
+        var batches = ZebraBatches.Of(foo.Router, 64, i => (BucketOperation.Put, $"k{i}", $"v{i}"));
         await Task.WhenAll(batches.Select(batch => batch.ExecuteAsync()));
         var zebras = await foo.Router.LookupAsync("zebras", Ct); // not a bucket operation: no count
         await zebras!.PutAsync("k64", "v64", Ct); // the reference's call counts too
@@ -47,7 +46,7 @@ public sealed class RouterMetricsTests
         var peer = $"peer={cluster.BarName}";
 
         // Two batches of two operations go at once (the window); the other 14 wait, behind an owner that never answers.
-        var batches = Enumerable.Range(0, 16).Select(i => Batch(cluster.Foo.Router, BucketOperation.Get, $"k{i}", string.Empty, twice: true)).ToList();
+        var batches = ZebraBatches.Of(cluster.Foo.Router, 16, i => (BucketOperation.Get, $"k{i}", string.Empty), operationsEach: 2);
         var all = Task.WhenAll(batches.Select(batch => batch.ExecuteAsync()));
         Assert.Equal(28, Reading(metrics, "kv.router.waiting_operations", peer));
 
@@ -57,17 +56,6 @@ public sealed class RouterMetricsTests
         Assert.Equal(3, Reading(metrics, "kv.router.owner_calls"));
         Assert.Equal(32, Reading(metrics, "kv.router.owner_operations"));
         Assert.InRange(Reading(metrics, "kv.router.owner_call_time"), timeout.TotalSeconds * 1.9, timeout.TotalSeconds * 4);
-    }
-
-    private static RoutedBatch Batch(Router router, BucketOperation operation, string key, string value, bool twice = false)
-    {
-        var batch = new RoutedBatch(router);
-        for (var i = 0; i < (twice ? 2 : 1); i++)
-        {
-            batch.Add(operation, "zebras"u8, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
-        }
-
-        return batch;
     }
 
     private static double Reading(RouterMetrics metrics, string instrument, string? tags = null) =>
