@@ -95,9 +95,11 @@ public sealed class QueuedFramesTests
         await using var nodes = new TestNodes();
         var (a, b, gate) = await StartGatedPairAsync(nodes);
         var received = new TaskCompletionSource<List<object?>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trapping = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recorder = b.Spawn(async context =>
         {
             context.TrapExits = true;
+            trapping.SetResult(true);
             var messages = new List<object?>();
             while (messages.Count < 101)
             {
@@ -108,6 +110,9 @@ public sealed class QueuedFramesTests
         });
         var returned = new TaskCompletionSource<(Pid, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        // The recorder's body runs when the pool gets to it: until it traps exits, the signal would
+        // kill it (on a busy machine the link came up first, and the test waited out its 15 s).
+        await WithinAsync(trapping.Task, s_wait, "the recorder to trap exits");
         a.Spawn(async context =>
         {
             context.Exit(recorder, new Atom("stop"));
