@@ -171,17 +171,23 @@ public sealed partial class AcceptBackoff
     }
 
     /// <summary>
-    /// <see cref="Failed"/>, then waits as long as it says. Returns <see langword="false"/>, at once,
-    /// when <paramref name="cancellationToken"/> is canceled: the loop is to end.
+    /// <see cref="Failed"/>, then waits as long as it says, not less: the runtime's timers run on a
+    /// coarse clock and may end a few milliseconds early, and then it waits the rest. Returns
+    /// <see langword="false"/>, at once, when <paramref name="cancellationToken"/> is canceled: the
+    /// loop is to end.
     /// </summary>
     public async Task<bool> WaitAfterAsync(SocketException error, CancellationToken cancellationToken)
     {
         var delay = Failed(error);
         if (delay > TimeSpan.Zero)
         {
+            var started = _time.GetTimestamp();
             try
             {
-                await Task.Delay(delay, _time, cancellationToken);
+                for (var left = delay; left > TimeSpan.Zero; left = delay - _time.GetElapsedTime(started))
+                {
+                    await Task.Delay(left, _time, cancellationToken);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
