@@ -25,6 +25,8 @@ namespace Kv.Testing;
 /// <param name="loggerFactory">Where the nodes of this process log; nowhere when null.</param>
 public sealed class NodeCluster(ILoggerFactory? loggerFactory = null) : IAsyncDisposable
 {
+    private static readonly HashSet<int> s_handedOut = [];
+
     /// <summary>The cookie every node of the cluster is started with unless told otherwise.</summary>
     public const string CookieValue = "process-test-cookie";
 
@@ -191,11 +193,55 @@ public sealed class NodeCluster(ILoggerFactory? loggerFactory = null) : IAsyncDi
         Console = console,
     };
 
-    /// <summary>A TCP port free on loopback now (the system's pick; another program may take it before it is used).</summary>
+    /// <summary>
+    /// A TCP port free on loopback now, below the system's ephemeral range and never handed out
+    /// before in this process. The system's own pick (port 0) was handed straight back to the next
+    /// socket bound to port 0 by a test running beside (a listener that never answers, once), before
+    /// the port mapper meant for it could listen; below the ephemeral range only this method picks.
+    /// Another program may still take it before it is used.
+    /// </summary>
     public static int FreePort()
     {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var ephemeralLow = EphemeralLow();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, ephemeralLow);
+            lock (s_handedOut)
+            {
+                if (!s_handedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: another.
+            }
+        }
+
+        using var fallback = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        fallback.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)fallback.LocalEndPoint!).Port;
+    }
+
+    /// <summary>The lowest port the system hands out for port 0 (Linux's <c>ip_local_port_range</c>; 32768 elsewhere).</summary>
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return Math.Max(10_001, int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768;
+        }
     }
 }
