@@ -21,5 +21,16 @@ if (args.Length > 0 && args[0] == "e2e")
     return await E2eCommand.RunAsync(args[1..]);
 }
 
+// `rawtext ...` runs the raw baseline of the text server (RawText/RawTextCommand.cs).
+if (args.Length > 0 && args[0] == "rawtext")
+{
+    if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+    {
+        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+    }
+
+    return await Kv.Benchmarks.RawText.RawTextCommand.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(CommandParserBenchmarks).Assembly).Run(args);
 return 0;

@@ -85,7 +85,8 @@ internal static class E2eCommandLine
             CustomParser = result => Checked<int?>(result, value => LoadOptions.Int("--pid", value, 1, int.MaxValue)),
         };
         var routed = new Option<bool>("--routed") { Description = "Start two nodes whose nodes.json puts every bucket on the second, and load the first: every command is routed." };
-        Option[] options = [clients, pipeline, valueSize, keys, target, pid, routed];
+        var raw = new Option<bool>("--raw") { Description = "Load the raw baseline (RawText: kv's protocol and batching, none of its runtime) instead of kv's nodes; with --routed, its front and owner." };
+        Option[] options = [clients, pipeline, valueSize, keys, target, pid, routed, raw];
         var duration = Seconds("--duration", "Measured seconds per run.", 1, 600, defaults.Duration);
         var warmup = Seconds("--warmup", "Seconds run before it, not counted.", 0, 60, defaults.Warmup);
         foreach (var option in server ? [.. options, duration, warmup] : options)
@@ -108,6 +109,7 @@ internal static class E2eCommandLine
                     Target = result.GetValue(target),
                     Pid = result.GetValue(pid),
                     Routed = result.GetValue(routed),
+                    Raw = result.GetValue(raw),
                 };
                 return await run(chosen.Validate());
             }

@@ -27,7 +27,8 @@ internal sealed record LoadOptions(
     int Keys,
     IPEndPoint? Target,
     int? Pid,
-    bool Routed = false)
+    bool Routed = false,
+    bool Raw = false)
 {
     private const int MaxBatchBytes = 1024 * 1024;
 
@@ -50,6 +51,11 @@ internal sealed record LoadOptions(
         if (Mode == LoadMode.ServerMemory && Target is not null && Pid is null)
         {
             throw new FormatException("server-memory reads the server's RSS: with --target, give its --pid");
+        }
+
+        if (Raw && (Target is not null || Mode == LoadMode.ServerMemory))
+        {
+            throw new FormatException("--raw starts the raw baseline: it goes with e2e server, without --target");
         }
 
         if (Pid is not null && Target is null)

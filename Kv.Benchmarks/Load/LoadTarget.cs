@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 
 namespace Kv.Benchmarks.Load;
@@ -9,13 +10,15 @@ internal sealed class LoadTarget : IAsyncDisposable
 
     private readonly ServerProcess? _started;
     private readonly BenchCluster? _cluster;
+    private readonly ServerProcess? _rawOwner;
 
-    private LoadTarget(IPEndPoint endPoint, int? pid, ServerProcess? started, BenchCluster? cluster = null)
+    private LoadTarget(IPEndPoint endPoint, int? pid, ServerProcess? started, BenchCluster? cluster = null, ServerProcess? rawOwner = null)
     {
         EndPoint = endPoint;
         Pid = pid;
         _started = started;
         _cluster = cluster;
+        _rawOwner = rawOwner;
     }
 
     public IPEndPoint EndPoint { get; }
@@ -25,6 +28,10 @@ internal sealed class LoadTarget : IAsyncDisposable
 
     public string Description => _cluster is not null
         ? $"{EndPoint} (a front node, pid {Pid}, whose nodes.json routes every bucket to {_cluster.OwnerName}, pid {_cluster.Owner.Id})"
+        : _rawOwner is not null
+            ? $"{EndPoint} (the raw baseline's front, pid {Pid}, linked to its owner, pid {_rawOwner.Id})"
+        : _started is { IsRaw: true }
+            ? $"{EndPoint} (the raw baseline's server, pid {Pid})"
         : _started is null
             ? $"{EndPoint} (already running{(Pid is null ? "; its RSS is not read without --pid" : $", pid {Pid}")})"
             : $"{EndPoint} (Kv.Server started by this tool, pid {Pid})";
@@ -37,6 +44,11 @@ internal sealed class LoadTarget : IAsyncDisposable
             return new LoadTarget(options.Target, options.Pid, started: null);
         }
 
+        if (options.Raw)
+        {
+            return await StartRawAsync(options.Routed, cancellationToken);
+        }
+
         if (options.Routed)
         {
             var cluster = await BenchCluster.StartAsync(withFront: true, cancellationToken);
@@ -45,6 +57,28 @@ internal sealed class LoadTarget : IAsyncDisposable
 
         var server = await ServerProcess.StartAsync(s_startDeadline, cancellationToken);
         return new LoadTarget(server.EndPoint, server.Id, server);
+    }
+
+    /// <summary>Starts the raw baseline (<c>rawtext</c>): its local server, or its owner and a front linked to it.</summary>
+    private static async Task<LoadTarget> StartRawAsync(bool routed, CancellationToken cancellationToken)
+    {
+        if (!routed)
+        {
+            var local = await ServerProcess.StartRawAsync(["local", "0"], s_startDeadline, cancellationToken);
+            return new LoadTarget(local.EndPoint, local.Id, local);
+        }
+
+        var owner = await ServerProcess.StartRawAsync(["owner", "0"], s_startDeadline, cancellationToken);
+        try
+        {
+            var front = await ServerProcess.StartRawAsync(["front", "0", owner.EndPoint.Port.ToString(CultureInfo.InvariantCulture)], s_startDeadline, cancellationToken);
+            return new LoadTarget(front.EndPoint, front.Id, front, rawOwner: owner);
+        }
+        catch
+        {
+            await owner.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The front's router totals, for a routed load; <see langword="null"/> for any other, or when they cannot be read.</summary>
@@ -64,6 +98,11 @@ internal sealed class LoadTarget : IAsyncDisposable
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
+        }
+
+        if (_rawOwner is not null)
+        {
+            await _rawOwner.DisposeAsync();
         }
     }
 }

@@ -27,18 +27,34 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Whether this is the raw baseline (<c>rawtext</c>), not a kv node.</summary>
+    public bool IsRaw { get; private init; }
+
     public IPEndPoint EndPoint => _listening.Task.IsCompletedSuccessfully
         ? _listening.Task.Result
         : throw new InvalidOperationException("The server is not listening yet.");
 
     /// <summary>Starts the node and waits, up to <paramref name="deadline"/>, for its "kv listening on" line.</summary>
-    public static async Task<ServerProcess> StartAsync(
+    public static Task<ServerProcess> StartAsync(
         TimeSpan deadline,
         CancellationToken cancellationToken,
         IReadOnlyList<string>? extraArgs = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        LaunchAsync("Kv.Server.dll", ["--port", "0", "--bind", "127.0.0.1", .. extraArgs ?? []], isRaw: false, deadline, environment, cancellationToken);
+
+    /// <summary>Starts this tool's <c>rawtext <paramref name="args"/></c> (the raw baseline) and waits, up to <paramref name="deadline"/>, for its "listening on" line.</summary>
+    public static Task<ServerProcess> StartRawAsync(IReadOnlyList<string> args, TimeSpan deadline, CancellationToken cancellationToken) =>
+        LaunchAsync("Kv.Benchmarks.dll", ["rawtext", .. args], isRaw: true, deadline, environment: null, cancellationToken);
+
+    private static async Task<ServerProcess> LaunchAsync(
+        string dllName,
+        IReadOnlyList<string> args,
+        bool isRaw,
+        TimeSpan deadline,
+        IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Kv.Server.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, dllName);
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"{dll} is missing: build Kv.Benchmarks, whose project reference copies the server beside it.", dll);
@@ -53,7 +69,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             // Not the repository root: a nodes.json there would route this node's buckets.
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var arg in (string[])[dll, "--port", "0", "--bind", "127.0.0.1", .. extraArgs ?? []])
+        foreach (var arg in (string[])[dll, .. args])
         {
             info.ArgumentList.Add(arg);
         }
@@ -65,7 +81,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var server = new ServerProcess(process);
+        var server = new ServerProcess(process) { IsRaw = isRaw };
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.Exited += (_, _) => server._listening.TrySetException(
@@ -81,7 +97,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         catch (TimeoutException)
         {
             await server.DisposeAsync();
-            throw new TimeoutException($"The server did not say \"kv listening on\" within {deadline.TotalSeconds} s. Output:\n{server.Output}");
+            throw new TimeoutException($"The server did not say \"listening on\" within {deadline.TotalSeconds} s. Output:\n{server.Output}");
         }
         catch
         {
@@ -162,6 +178,6 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"kv listening on .*:(?<port>\d+)$")]
+    [GeneratedRegex(@"(?:kv|rawtext \w+) listening on .*:(?<port>\d+)$")]
     private static partial Regex ListeningLine();
 }
