@@ -11,6 +11,8 @@ namespace Kv.Benchmarks.RawText;
 /// </summary>
 internal sealed class RawFront(Socket link, int window)
 {
+    private static readonly bool[] s_routedToOwner = [.. Enumerable.Repeat(true, 256)];
+
     private readonly Lock _gate = new();
     private readonly Queue<Call> _inFlight = new();
     private Call? _waiting;
@@ -28,6 +30,8 @@ internal sealed class RawFront(Socket link, int window)
             {
                 continue;
             }
+
+            CheckRoutes(input.Filled[..complete]);
 
             var done = Send(session, input.Filled[..complete]);
             input.Consume(complete);
@@ -68,6 +72,26 @@ internal sealed class RawFront(Socket link, int window)
             input.Consume(consumed);
             RawFrames.Complete(input.Filled, out var more);
             input.Grow(more);
+        }
+    }
+
+    /// <summary>
+    /// A router's own work on each command: find its bucket and look the first byte up in the table.
+    /// This baseline's table gives every bucket to its one owner, as the routed kv bench's nodes.json does.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A command names no bucket: the baseline is not a server, and stops.</exception>
+    private static void CheckRoutes(ReadOnlySpan<byte> lines)
+    {
+        while (lines.IndexOf((byte)'\n') is var end and >= 0)
+        {
+            var line = lines[..end];
+            var space = line.IndexOf((byte)' ');
+            if (space < 0 || space + 1 >= line.Length || !s_routedToOwner[line[space + 1]])
+            {
+                throw new InvalidDataException("a command whose bucket this baseline's table does not give to the owner");
+            }
+
+            lines = lines[(end + 1)..];
         }
     }
 
