@@ -17,6 +17,10 @@ public sealed class CommandParserTests
     [InlineData("PUT café crème brûlée", "Put", "café", "crème", "brûlée")]
     [InlineData("PUT 買い物 牛乳 1本", "Put", "買い物", "牛乳", "1本")]
     [InlineData("GET b\u00a0k x", "Get", "b\u00a0k", "x", "")]
+    [InlineData("PUT shopping milk 0123456789abcdefghijklmnopqrstuvwxyz\r", "Put", "shopping", "milk", "0123456789abcdefghijklmnopqrstuvwxyz")]
+    [InlineData("PUT shopping-list-for-the-week milk-from-the-farm-down-the-road 1", "Put", "shopping-list-for-the-week", "milk-from-the-farm-down-the-road", "1")]
+    [InlineData("PUT b k 0123456789abcdef\v\f\t ", "Put", "b", "k", "0123456789abcdef")]
+    [InlineData("PUT b k 0123456789abcdefg\t", "Put", "b", "k", "0123456789abcdefg")]
     public void TryParse_ValidLine_GivesCommandAndWords(string line, string kind, string bucket, string key, string value)
     {
         Assert.True(CommandParser.TryParse(Encoding.UTF8.GetBytes(line), out var command));
@@ -45,6 +49,10 @@ public sealed class CommandParserTests
     [InlineData("DELETE shopping milk now")]
     [InlineData("CREATEshopping")]
     [InlineData("PUT a b c d e f g h")]
+    [InlineData("PUT shopping milk 0123456789abcdefghijklmnopqrstuvwxyz extra")]
+    [InlineData("PUT shopping milk 0123456789abcdefghijklmnopqrstuvwxyz\textra\r")]
+    [InlineData("PUT shopping milk 0123456789abcdef\fx")]
+    [InlineData("GET shopping-list-for-the-week\vmilk-from-the-farm-down-the-road x")]
     public void TryParse_UnknownOrWrongArity_IsRejected(string line)
     {
         Assert.False(CommandParser.TryParse(Encoding.UTF8.GetBytes(line), out _));
