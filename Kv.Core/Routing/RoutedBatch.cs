@@ -85,7 +85,11 @@ public sealed class RoutedBatch(Router router)
     /// Runs every operation added for other nodes, each owner's in one rpc (which may carry other
     /// batches' too); completes when all have their outcome, within the router's timeout.
     /// </summary>
-    public async Task ExecuteAsync()
+    /// <remarks>
+    /// Not an async method: with one owner (the usual case) the task is that owner's call itself, so
+    /// that the reply resumes the caller where it is read, with nothing allocated or run between.
+    /// </remarks>
+    public Task ExecuteAsync()
     {
         Task? first = null;
         List<Task>? all = null;
@@ -93,7 +97,7 @@ public sealed class RoutedBatch(Router router)
         {
             if (request.Indices.Count > 0)
             {
-                var call = request.ExecuteAsync(router, _outcomes);
+                var call = request.Execute(router, _outcomes);
                 if (first is null)
                 {
                     first = call;
@@ -105,8 +109,7 @@ public sealed class RoutedBatch(Router router)
             }
         }
 
-        // One owner (the usual case) is awaited alone, with no list of calls to gather.
-        await (all is null ? first ?? Task.CompletedTask : Task.WhenAll(all));
+        return all is null ? first ?? Task.CompletedTask : Task.WhenAll(all);
     }
 
     /// <summary>Empties it for the next batch: outcomes read before are no longer valid.</summary>
@@ -174,10 +177,16 @@ public sealed class RoutedBatch(Router router)
 
         public List<int> Indices { get; } = [];
 
-        /// <summary>Whether the last call had no reply: its frame may still go out, encoded from <see cref="Packed"/>, which must not be reused.</summary>
-        public bool Unanswered { get; private set; }
+        private Task<bool>? _call;
 
-        public async Task ExecuteAsync(Router router, BucketOutcome[] outcomes) =>
-            Unanswered = !await router.ExecuteManyAsync(Owner, Packed.WrittenMemory, Indices, outcomes);
+        /// <summary>
+        /// Whether the last call had no reply (or failed): its frame may still go out, encoded from
+        /// <see cref="Packed"/>, which must not be reused. Read at <see cref="Clear"/>, once the batch has run.
+        /// </summary>
+        public bool Unanswered => _call is not (null or { IsCompletedSuccessfully: true, Result: true });
+
+        /// <summary>Sends the operations; completes, with whether the owner replied, once each outcome is in <paramref name="outcomes"/>.</summary>
+        public Task<bool> Execute(Router router, BucketOutcome[] outcomes) =>
+            _call = router.ExecuteManyAsync(Owner, Packed.WrittenMemory, Indices, outcomes);
     }
 }

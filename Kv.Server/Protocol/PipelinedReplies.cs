@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Kv.Core.Buckets;
 using Kv.Core.Routing;
 
@@ -51,6 +52,7 @@ internal sealed class PipelinedReplies(CommandRunner runner)
 
     /// <summary>Runs the routed commands and writes every reply, routed and held, in order to <paramref name="output"/>; within the router's timeout.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the server stops): the session ends without its replies.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync(IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
         var routed = _batch.ExecuteAsync();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Kv.Distribution.Support;
 using Kv.Server.Protocol;
 using Microsoft.Extensions.Logging;
@@ -185,6 +186,7 @@ internal sealed class ClientSession(
     private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
     /// <summary>Sends the routed commands held so far and writes every held reply, in order, waiting for other nodes' answers.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushRoutedAsync(PipeWriter output, CancellationToken stopping)
     {
         // Waiting for another node is not idleness.
