@@ -49,4 +49,11 @@ public static class KvExports
     /// packed as <c>Kv.Core.Routing.PackedBatch</c> says.
     /// </summary>
     public const string ExecuteMany = "ExecuteMany";
+
+    /// <summary>
+    /// <c>KV.Router.ExecuteManyConcurrently(operations, hops)</c>: <see cref="ExecuteMany"/>, run on the
+    /// owner's thread pool instead of its link's loop, so that two such calls from one link run side
+    /// by side. The router sends a large call as two of these (<c>Kv.Core.Routing.OwnerQueue</c>).
+    /// </summary>
+    public const string ExecuteManyConcurrently = "ExecuteManyConcurrently";
 }

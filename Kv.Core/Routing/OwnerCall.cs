@@ -43,12 +43,13 @@ internal static class OwnerCall
 
     /// <summary>
     /// Sends <paramref name="packed"/> operations (<see cref="PackedBatch"/>) to <paramref name="owner"/>
-    /// as one <c>KV.Router.ExecuteMany</c>, which runs them in order, and completes with its reply.
-    /// The continuation runs where the reply is read (<see cref="Node.CallInlineAsync"/>): it must
-    /// only hand the replies out, as <see cref="OwnerQueue"/> does.
+    /// as one <c>KV.Router.ExecuteMany</c>, which runs them in order, and completes with its reply;
+    /// <paramref name="concurrently"/>, as <c>KV.Router.ExecuteManyConcurrently</c>, which the owner
+    /// runs beside its other calls. The continuation runs where the reply is read
+    /// (<see cref="Node.CallInlineAsync"/>): it must only hand the replies out, as <see cref="OwnerQueue"/> does.
     /// </summary>
-    public static Task<object?> ExecuteManyAsync(Node node, NodeName owner, ReadOnlyMemory<byte> packed, TimeSpan timeout) =>
-        node.CallInlineAsync(owner, KvExports.RouterModule, KvExports.ExecuteMany, [packed, 1L], timeout);
+    public static Task<object?> ExecuteManyAsync(Node node, NodeName owner, ReadOnlyMemory<byte> packed, bool concurrently, TimeSpan timeout) =>
+        node.CallInlineAsync(owner, KvExports.RouterModule, concurrently ? KvExports.ExecuteManyConcurrently : KvExports.ExecuteMany, [packed, 1L], timeout);
 
     /// <summary>
     /// Reads the replies of <paramref name="packed"/>'s operations from <paramref name="reply"/> at

@@ -16,6 +16,13 @@ namespace Kv.Core.Routing;
 /// <remarks>
 /// <para>Order: a client has one batch in flight at a time (its session awaits it), and the owner
 /// runs a call's operations in order, so each client's commands run as it sent them.</para>
+/// <para>Large calls in two: a waiting call of <see cref="SplitOperations"/> or more goes as two
+/// calls cut between batches, in the same slot of the window, which the owner runs side by side on
+/// its thread pool (<c>KV.Router.ExecuteManyConcurrently</c>) rather than one after the other on its
+/// link's loop. A client's batch is never cut, so its order holds; different clients' commands
+/// were concurrent already. On 2 cores, where the owner's turn and the front's hand-out otherwise
+/// alternate, it gave more routed pipelined throughput in 14 of 19 alternated rounds, about 5% in
+/// the median (BENCHMARKS.md, session 8).</para>
 /// <para>Bounds: a waiting call holds at most <see cref="MaxWaitingBytes"/> of operations; a batch
 /// that would take it past goes at once, beyond the window. Every batch has the router's timeout
 /// from the moment it is queued: a call carries the earliest deadline of the batches it holds.</para>
@@ -27,6 +34,12 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
 {
     /// <summary>The most calls in flight to the owner before batches wait to go together.</summary>
     public const int Window = 2;
+
+    /// <summary>
+    /// A call of at least this many operations, from two batches or more, goes as two calls over its
+    /// halves (<c>KV.Router.ExecuteManyConcurrently</c>), which the owner runs side by side.
+    /// </summary>
+    public const int SplitOperations = 128;
 
     /// <summary>The most bytes of operations a waiting call gathers.</summary>
     public const int MaxWaitingBytes = 1024 * 1024;
@@ -81,25 +94,21 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
     {
         while (true)
         {
-            try
+            if (call.Operations >= SplitOperations && call.Split() is var (first, second))
             {
-                var left = Deadline.Left(call.Deadline);
-                var sentAt = Stopwatch.GetTimestamp();
-                object? reply;
-                try
+                // Two calls, both written now, which the owner runs side by side on its pool: its turn
+                // of a large call is about halved, and the first half's replies may be handed out
+                // here while it still runs the second.
+                var firstSent = SendOneAsync(first, concurrently: true);
+                var secondAnswered = await SendOneAsync(second, concurrently: true);
+                if (await firstSent && secondAnswered)
                 {
-                    reply = await OwnerCall.ExecuteManyAsync(node, owner, call.Packed, left);
+                    call.Release();
                 }
-                finally
-                {
-                    metrics?.OwnerCall(call.Operations, sentAt);
-                }
-
-                call.Answer(reply, owner);
             }
-            catch (Exception ex)
+            else
             {
-                call.Fail(ex, owner);
+                await SendOneAsync(call, concurrently: false);
             }
 
             lock (_gate)
@@ -116,6 +125,34 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
         }
     }
 
+    /// <summary>Sends <paramref name="call"/> and hands its batches their replies, or its failure.</summary>
+    /// <returns>Whether the owner replied.</returns>
+    private async Task<bool> SendOneAsync(Call call, bool concurrently)
+    {
+        try
+        {
+            var left = Deadline.Left(call.Deadline);
+            var sentAt = Stopwatch.GetTimestamp();
+            object? reply;
+            try
+            {
+                reply = await OwnerCall.ExecuteManyAsync(node, owner, call.Packed, concurrently, left);
+            }
+            finally
+            {
+                metrics?.OwnerCall(call.Operations, sentAt);
+            }
+
+            call.Answer(reply, owner);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            call.Fail(ex, owner);
+            return false;
+        }
+    }
+
     /// <summary>One client's batch: its operations, where their outcomes go, and when it must be answered by.</summary>
     private sealed record Batch(ReadOnlyMemory<byte> Packed, IReadOnlyList<int> Indices, BucketOutcome[] Outcomes, long Deadline)
     {
@@ -125,20 +162,31 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
     /// <summary>One <c>KV.Router.ExecuteMany</c>: the batches it carries, their operations one after another.</summary>
     private sealed class Call
     {
-        private readonly List<Batch> _batches = [];
+        private readonly List<Batch> _batches;
+        private readonly ReadOnlyMemory<byte>? _half;
         private PooledBufferWriter? _joined;
 
         /// <summary>A call for <paramref name="batch"/> alone, which sends its operations as they are.</summary>
         public Call(Batch batch)
         {
-            _batches.Add(batch);
+            _batches = [batch];
             Operations = batch.Indices.Count;
             Deadline = batch.Deadline;
         }
 
         /// <summary>A call that gathers the batches that wait.</summary>
-        public Call()
+        public Call() => _batches = [];
+
+        /// <summary>A half of a joined call: <paramref name="batches"/>, whose operations are <paramref name="packed"/>, a slice of the whole's.</summary>
+        private Call(List<Batch> batches, ReadOnlyMemory<byte> packed)
         {
+            _batches = batches;
+            _half = packed;
+            foreach (var batch in batches)
+            {
+                Operations += batch.Indices.Count;
+                Deadline = Math.Min(Deadline, batch.Deadline);
+            }
         }
 
         public int Bytes => _joined?.WrittenCount ?? 0;
@@ -149,7 +197,10 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
         /// <summary>The earliest deadline of the batches it carries.</summary>
         public long Deadline { get; private set; } = long.MaxValue;
 
-        public ReadOnlyMemory<byte> Packed => _joined?.WrittenMemory ?? _batches[0].Packed;
+        public ReadOnlyMemory<byte> Packed => _half ?? _joined?.WrittenMemory ?? _batches[0].Packed;
+
+        /// <summary>Whether its operations are a copy (joined), not a lone batch's own buffer.</summary>
+        private bool IsCopy => _half is not null || _joined is not null;
 
         public void Add(Batch batch)
         {
@@ -161,8 +212,35 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
         }
 
         /// <summary>
+        /// Two calls over the two halves of its joined operations, cut at the batch boundary nearest
+        /// half of them, which share its memory (<see cref="Release"/> gives it back once both are
+        /// answered); <see langword="null"/> when it carries one batch.
+        /// </summary>
+        public (Call First, Call Second)? Split()
+        {
+            if (_joined is null || _batches.Count < 2)
+            {
+                return null;
+            }
+
+            var (count, bytes, operations) = (0, 0, 0);
+            while (count < _batches.Count - 1 && (count == 0 || operations < Operations / 2))
+            {
+                bytes += _batches[count].Packed.Length;
+                operations += _batches[count].Indices.Count;
+                count++;
+            }
+
+            var joined = _joined.WrittenMemory;
+            return (new Call(_batches.GetRange(0, count), joined[..bytes]), new Call(_batches.GetRange(count, _batches.Count - count), joined[bytes..]));
+        }
+
+        /// <summary>Gives the joined operations back to the pool: both halves went out and were answered.</summary>
+        public void Release() => _joined?.Dispose();
+
+        /// <summary>
         /// Hands each batch its replies, in order, and completes it. The joined operations, which
-        /// went out since there is a reply, go back to the pool.
+        /// went out since there is a reply, go back to the pool (a half's, with the other half's, by <see cref="Release"/>).
         /// </summary>
         public void Answer(object? reply, NodeName owner)
         {
@@ -185,7 +263,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
                 {
                     // A batch sent as it was may yet go out from its own buffer; a joined one was
                     // copied, and the copy, which may yet go out too, is left to the collector.
-                    batch.Done.TrySetResult(_joined is not null);
+                    batch.Done.TrySetResult(IsCopy);
                 }
                 else
                 {

@@ -32,7 +32,7 @@ public sealed class RouterMetrics : IDisposable
     public RouterMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _meter.CreateObservableCounter("kv.router.owner_calls", () => Interlocked.Read(ref _calls), "{call}", "Calls that carried bucket operations to the nodes that own them (KV.Router.Execute, KV.Router.ExecuteMany), answered or not.");
+        _meter.CreateObservableCounter("kv.router.owner_calls", () => Interlocked.Read(ref _calls), "{call}", "Calls that carried bucket operations to the nodes that own them (KV.Router.Execute, KV.Router.ExecuteMany, KV.Router.ExecuteManyConcurrently), answered or not.");
         _meter.CreateObservableCounter("kv.router.owner_operations", () => Interlocked.Read(ref _operations), "{operation}", "Bucket operations those calls carried: divided by kv.router.owner_calls, how many travelled together.");
         _meter.CreateObservableCounter("kv.router.owner_call_time", () => Interlocked.Read(ref _callTicks) / (double)Stopwatch.Frequency, "s", "Time those calls took, from sent to answered (or failed), summed: divided by kv.router.owner_calls, their mean.");
         _meter.CreateObservableGauge("kv.router.waiting_operations", () => _waiting(), "{operation}", "Operations waiting now for a call to their owner, while the most calls are in flight to it (tag peer).");

@@ -82,6 +82,59 @@ public sealed class OwnerQueueTests
         Assert.Null(zebras.Get("first")); // the well-formed first operation did not run either
     }
 
+    [Fact]
+    public async Task ALargeWaitingCall_GoesAsTwoCallsCutBetweenBatches_AndEachBatchStillRunsInOrder()
+    {
+        await using var cluster = await KvTestCluster.StartAsync();
+        var (foo, bar) = (cluster.Foo, cluster.Bar);
+        await foo.Router.ExecuteAsync(BucketRequest.Create("zebras"), Ct);
+        var metrics = foo.Router.Metrics!;
+        var callsBefore = Reading(metrics, "kv.router.owner_calls");
+
+        // Bar holds the window's two calls (each of one PUT, answered OK once let go) ...
+        var letGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bar.Node.Functions.Register(KvExports.RouterModule, KvExports.ExecuteMany, async (byte[] operations, long hops) =>
+        {
+            await letGo.Task;
+            return (object?)new byte[] { 0 };
+        });
+        var held = ZebraBatches.Of(foo.Router, OwnerQueue.Window, i => (BucketOperation.Put, $"held{i}", "x"));
+        var heldDone = Task.WhenAll(held.Select(batch => batch.ExecuteAsync()));
+
+        // ... while 20 batches of 8 operations wait behind them: a PUT and a GET of it, four times each.
+        var waiting = Enumerable.Range(0, 20).Select(i =>
+        {
+            var batch = new RoutedBatch(foo.Router);
+            for (var n = 0; n < 4; n++)
+            {
+                batch.Add(BucketOperation.Put, "zebras"u8, Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"v{i}.{n}"));
+                batch.Add(BucketOperation.Get, "zebras"u8, Encoding.UTF8.GetBytes($"k{i}"), default);
+            }
+
+            return batch;
+        }).ToList();
+        var waitingDone = Task.WhenAll(waiting.Select(batch => batch.ExecuteAsync()));
+        Assert.True(20 * 8 >= OwnerQueue.SplitOperations);
+
+        letGo.SetResult();
+        await heldDone.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await waitingDone.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        // The 160 waiting operations went as two calls, not one; every GET saw the PUT before it.
+        Assert.Equal(OwnerQueue.Window + 2, Reading(metrics, "kv.router.owner_calls") - callsBefore);
+        for (var i = 0; i < 20; i++)
+        {
+            for (var n = 0; n < 4; n++)
+            {
+                Assert.Null(waiting[i][2 * n].Failure);
+                Assert.Equal($"v{i}.{n}", Encoding.UTF8.GetString(waiting[i][(2 * n) + 1].Value!.Value.Span));
+            }
+        }
+    }
+
+    private static double Reading(RouterMetrics metrics, string instrument) =>
+        metrics.Read().Single(reading => reading.Instrument == instrument && reading.Tags is null).Value;
+
     private static double CallsServed(KvTestNode node) =>
         node.Node.Metrics.Read().Single(reading => reading.Instrument == "kv.dist.rpc.calls.served").Value;
 }
