@@ -89,7 +89,7 @@ public sealed class OwnerQueueTests
         var (foo, bar) = (cluster.Foo, cluster.Bar);
         await foo.Router.ExecuteAsync(BucketRequest.Create("zebras"), Ct);
         var metrics = foo.Router.Metrics!;
-        var callsBefore = Reading(metrics, "kv.router.owner_calls");
+        var callsBefore = metrics.Reading("kv.router.owner_calls");
 
         // Bar holds the window's two calls (each of one PUT, answered OK once let go) ...
         var letGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -121,7 +121,7 @@ public sealed class OwnerQueueTests
         await waitingDone.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
         // The 160 waiting operations went as two calls, not one; every GET saw the PUT before it.
-        Assert.Equal(OwnerQueue.Window + 2, Reading(metrics, "kv.router.owner_calls") - callsBefore);
+        Assert.Equal(OwnerQueue.Window + 2, metrics.Reading("kv.router.owner_calls") - callsBefore);
         for (var i = 0; i < 20; i++)
         {
             for (var n = 0; n < 4; n++)
@@ -131,9 +131,6 @@ public sealed class OwnerQueueTests
             }
         }
     }
-
-    private static double Reading(RouterMetrics metrics, string instrument) =>
-        metrics.Read().Single(reading => reading.Instrument == instrument && reading.Tags is null).Value;
 
     private static double CallsServed(KvTestNode node) =>
         node.Node.Metrics.Read().Single(reading => reading.Instrument == "kv.dist.rpc.calls.served").Value;

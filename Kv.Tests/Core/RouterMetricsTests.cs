@@ -1,6 +1,5 @@
 using Kv.Core.Application;
 using Kv.Core.Buckets;
-using Kv.Core.Routing;
 using Kv.Tests.Support;
 
 namespace Kv.Tests.Core;
@@ -29,11 +28,11 @@ public sealed class RouterMetricsTests
 
         var metrics = foo.Router.Metrics!;
         Assert.All(batches, batch => Assert.Null(batch[0].Failure));
-        Assert.Equal(66, Reading(metrics, "kv.router.owner_operations"));
-        Assert.InRange(Reading(metrics, "kv.router.owner_calls"), 3, 34); // 1 + 1 + the 64 batches, which share calls
-        Assert.InRange(Reading(metrics, "kv.router.owner_call_time"), 1e-6, 30);
-        Assert.Equal(0, Reading(metrics, "kv.router.waiting_operations", $"peer={bar.Node.Name}"));
-        Assert.Equal(0, Reading(bar.Router.Metrics!, "kv.router.owner_calls")); // bar ran them on its own buckets
+        Assert.Equal(66, metrics.Reading("kv.router.owner_operations"));
+        Assert.InRange(metrics.Reading("kv.router.owner_calls"), 3, 34); // 1 + 1 + the 64 batches, which share calls
+        Assert.InRange(metrics.Reading("kv.router.owner_call_time"), 1e-6, 30);
+        Assert.Equal(0, metrics.Reading("kv.router.waiting_operations", $"peer={bar.Node.Name}"));
+        Assert.Equal(0, bar.Router.Metrics!.Reading("kv.router.owner_calls")); // bar ran them on its own buckets
     }
 
     [Fact]
@@ -48,16 +47,13 @@ public sealed class RouterMetricsTests
         // Two batches of two operations go at once (the window); the other 14 wait, behind an owner that never answers.
         var batches = ZebraBatches.Of(cluster.Foo.Router, 16, i => (BucketOperation.Get, $"k{i}", string.Empty), operationsEach: 2);
         var all = Task.WhenAll(batches.Select(batch => batch.ExecuteAsync()));
-        Assert.Equal(28, Reading(metrics, "kv.router.waiting_operations", peer));
+        Assert.Equal(28, metrics.Reading("kv.router.waiting_operations", peer));
 
         await all; // the two calls time out, then the waiting one goes, with no time left
         never.SetResult(null);
-        Assert.Equal(0, Reading(metrics, "kv.router.waiting_operations", peer));
-        Assert.Equal(3, Reading(metrics, "kv.router.owner_calls"));
-        Assert.Equal(32, Reading(metrics, "kv.router.owner_operations"));
-        Assert.InRange(Reading(metrics, "kv.router.owner_call_time"), timeout.TotalSeconds * 1.9, timeout.TotalSeconds * 4);
+        Assert.Equal(0, metrics.Reading("kv.router.waiting_operations", peer));
+        Assert.Equal(3, metrics.Reading("kv.router.owner_calls"));
+        Assert.Equal(32, metrics.Reading("kv.router.owner_operations"));
+        Assert.InRange(metrics.Reading("kv.router.owner_call_time"), timeout.TotalSeconds * 1.9, timeout.TotalSeconds * 4);
     }
-
-    private static double Reading(RouterMetrics metrics, string instrument, string? tags = null) =>
-        metrics.Read().Single(reading => reading.Instrument == instrument && reading.Tags == tags).Value;
 }
