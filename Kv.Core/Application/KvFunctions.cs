@@ -79,11 +79,6 @@ public static class KvFunctions
         // reply frame has copied it: a call of a thousand operations leaves no large array behind.
         // A malformed request runs nothing: every record is checked before the first runs, and the
         // call fails with the ArgumentException.
-        // Not inline: the two halves of a large call run side by side on the pool, the link's loop
-        // reading on meanwhile. Each half holds whole client batches, each run in order.
-        [Export(KvExports.ExecuteManyConcurrently)]
-        public ValueTask<object?> ExecuteManyConcurrently(byte[] operations, long hops) => ExecuteMany(operations, hops);
-
         [Export(KvExports.ExecuteMany, Inline = true)]
         public async ValueTask<object?> ExecuteMany(byte[] operations, long hops)
         {
@@ -119,5 +114,10 @@ public static class KvFunctions
 
             return replies;
         }
+
+        // ExecuteMany, not inline: the two halves of a large call (OwnerQueue) run side by side on
+        // the pool, the link's loop reading on meanwhile. Each half holds whole client batches.
+        [Export(KvExports.ExecuteManyConcurrently)]
+        public ValueTask<object?> ExecuteManyConcurrently(byte[] operations, long hops) => ExecuteMany(operations, hops);
     }
 }
