@@ -52,8 +52,9 @@ public static class KvExports
 
     /// <summary>
     /// <c>KV.Router.ExecuteManyConcurrently(operations, hops)</c>: <see cref="ExecuteMany"/>, run on the
-    /// owner's thread pool instead of its link's loop, so that two such calls from one link run side
-    /// by side. The router sends a large call as two of these (<c>Kv.Core.Routing.OwnerQueue</c>).
+    /// owner's thread pool instead of its link's loop, so that the calls after it on the link run
+    /// meanwhile. The router sends a large call as one of these and an <see cref="ExecuteMany"/>
+    /// (<c>Kv.Core.Routing.OwnerQueue</c>).
     /// </summary>
     public const string ExecuteManyConcurrently = "ExecuteManyConcurrently";
 }

@@ -115,8 +115,8 @@ public static class KvFunctions
             return replies;
         }
 
-        // ExecuteMany, not inline: the two halves of a large call (OwnerQueue) run side by side on
-        // the pool, the link's loop reading on meanwhile. Each half holds whole client batches.
+        // ExecuteMany, not inline: the first half of a large call (OwnerQueue) runs on the pool
+        // while the link's loop runs the second, an ExecuteMany. Each half holds whole client batches.
         [Export(KvExports.ExecuteManyConcurrently)]
         public ValueTask<object?> ExecuteManyConcurrently(byte[] operations, long hops) => ExecuteMany(operations, hops);
     }

@@ -17,12 +17,12 @@ namespace Kv.Core.Routing;
 /// <para>Order: a client has one batch in flight at a time (its session awaits it), and the owner
 /// runs a call's operations in order, so each client's commands run as it sent them.</para>
 /// <para>Large calls in two: a waiting call of <see cref="SplitOperations"/> or more goes as two
-/// calls cut between batches, in the same slot of the window, which the owner runs side by side on
-/// its thread pool (<c>KV.Router.ExecuteManyConcurrently</c>) rather than one after the other on its
-/// link's loop. A client's batch is never cut, so its order holds; different clients' commands
-/// were concurrent already. On 2 cores, where the owner's turn and the front's hand-out otherwise
-/// alternate, it gave more routed pipelined throughput in 14 of 19 alternated rounds, about 5% in
-/// the median (BENCHMARKS.md, session 8).</para>
+/// calls cut between batches, in the same slot of the window: the first as
+/// <c>KV.Router.ExecuteManyConcurrently</c>, which the owner hands to its thread pool, the second
+/// as <c>KV.Router.ExecuteMany</c>, which it runs on its link's loop meanwhile. A client's batch is
+/// never cut, so its order holds; different clients' commands were concurrent already. On 2 cores,
+/// where the owner's turn and the front's hand-out otherwise alternate with CPU to spare, this gave
+/// 1.18x routed pipelined throughput (medians of 12 alternated rounds; BENCHMARKS.md, session 8).</para>
 /// <para>Bounds: a waiting call holds at most <see cref="MaxWaitingBytes"/> of operations; a batch
 /// that would take it past goes at once, beyond the window. Every batch has the router's timeout
 /// from the moment it is queued: a call carries the earliest deadline of the batches it holds.</para>
@@ -37,7 +37,7 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
 
     /// <summary>
     /// A call of at least this many operations, from two batches or more, goes as two calls over its
-    /// halves (<c>KV.Router.ExecuteManyConcurrently</c>), which the owner runs side by side.
+    /// halves, which the owner runs side by side (one on its pool, <c>KV.Router.ExecuteManyConcurrently</c>).
     /// </summary>
     public const int SplitOperations = 128;
 
@@ -96,11 +96,11 @@ internal sealed class OwnerQueue(Node node, NodeName owner, TimeSpan timeout, Ro
         {
             if (call.Operations >= SplitOperations && call.Split() is var (first, second))
             {
-                // Two calls, both written now, which the owner runs side by side on its pool: its turn
-                // of a large call is about halved, and the first half's replies may be handed out
-                // here while it still runs the second.
+                // Two calls, written now in this order: the owner hands the first to its pool, then
+                // runs the second on its link's loop meanwhile, so that its turn of a large call is
+                // about halved (both on the pool measured less: a second thread to wake, the loop idle).
                 var firstSent = SendOneAsync(first, concurrently: true);
-                var secondAnswered = await SendOneAsync(second, concurrently: true);
+                var secondAnswered = await SendOneAsync(second, concurrently: false);
                 if (await firstSent && secondAnswered)
                 {
                     call.Release();
