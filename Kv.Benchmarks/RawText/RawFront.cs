@@ -41,8 +41,25 @@ internal sealed class RawFront(Socket link, int window)
         }
     }
 
-    /// <summary>Reads the owner's replies and hands each batch its own, for as long as the link is up.</summary>
+    /// <summary>
+    /// Reads the owner's replies and hands each batch its own, for as long as the link is up; a link
+    /// that closes or fails ends the process, as a failed send does, rather than leave clients waiting.
+    /// </summary>
     public async Task ReadRepliesAsync()
+    {
+        try
+        {
+            await HandOutRepliesAsync();
+        }
+        catch (Exception ex)
+        {
+            Environment.FailFast("the raw front's link failed", ex);
+        }
+
+        Environment.FailFast("the raw front's link closed");
+    }
+
+    private async Task HandOutRepliesAsync()
     {
         var input = new RawInput();
         while (await input.ReceiveAsync(link))
@@ -79,7 +96,7 @@ internal sealed class RawFront(Socket link, int window)
     /// A router's own work on each command: find its bucket and look the first byte up in the table.
     /// This baseline's table gives every bucket to its one owner, as the routed kv bench's nodes.json does.
     /// </summary>
-    /// <exception cref="InvalidDataException">A command names no bucket: the baseline is not a server, and stops.</exception>
+    /// <exception cref="InvalidDataException">A command names no bucket: the client's session ends (the baseline is not a server).</exception>
     private static void CheckRoutes(ReadOnlySpan<byte> lines)
     {
         while (lines.IndexOf((byte)'\n') is var end and >= 0)
